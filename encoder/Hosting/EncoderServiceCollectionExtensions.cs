@@ -1,0 +1,42 @@
+using Actors.Encoder;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the content encoder with a service collection.</summary>
+public static class EncoderServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <see cref="EncoderOptions"/> to the <c>Encoder</c> configuration section (validated on start) and registers
+    /// one <see cref="TextEncoder"/> and one <see cref="BatchingTextEncoder"/> over it, both singletons.
+    /// </summary>
+    public static IServiceCollection AddTextEncoder(this IServiceCollection services, Action<EncoderOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<EncoderOptions>().BindConfiguration(EncoderOptions.SectionName);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EncoderOptions>, EncoderOptionsValidator>();
+        services.AddSingleton(static sp => new TextEncoder(
+            sp.GetRequiredService<IOptions<EncoderOptions>>().Value,
+            sp.GetService<ILogger<TextEncoder>>()));
+        services.AddSingleton(static sp => new BatchingTextEncoder(
+            sp.GetRequiredService<TextEncoder>(),
+            sp.GetRequiredService<IOptions<EncoderOptions>>().Value));
+        return services;
+    }
+
+    private sealed class EncoderOptionsValidator : IValidateOptions<EncoderOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, EncoderOptions options)
+        {
+            var errors = options.GetValidationErrors();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+namespace Actors;
+
+/// <summary>One user–item interaction as it travels on the event stream. <see cref="EventId"/> makes redelivery harmless.</summary>
+[GenerateSerializer, Immutable, Alias("Actors.InteractionEvent")]
+public sealed record InteractionEvent(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string UserId,
+    [property: Id(2)] string ItemId,
+    [property: Id(3)] DateTimeOffset Timestamp);
+
+/// <summary>An item as clients see it.</summary>
+[GenerateSerializer, Immutable, Alias("Actors.ItemView")]
+public sealed record ItemView(
+    [property: Id(0)] string ItemId,
+    [property: Id(1)] string Text);
+
+/// <summary>
+/// An item's embeddings and the versions they were computed with: the content embedding comes from the
+/// encoder (<see cref="EncoderVersion"/>), the item embedding from the preference model (<see cref="ModelVersion"/>).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Actors.ItemEmbeddings")]
+public sealed record ItemEmbeddings(
+    [property: Id(0)] string ItemId,
+    [property: Id(1)] float[] Content,
+    [property: Id(2)] float[] Item,
+    [property: Id(3)] string EncoderVersion,
+    [property: Id(4)] string ModelVersion);
+
+/// <summary>A recommended or similar item with its score (cosine similarity, or decayed popularity for the fallback).</summary>
+[GenerateSerializer, Immutable, Alias("Actors.ScoredItem")]
+public sealed record ScoredItem(
+    [property: Id(0)] string ItemId,
+    [property: Id(1)] float Score,
+    [property: Id(2)] string Text);
+
+/// <summary>One entry of a user's rolling history.</summary>
+[GenerateSerializer, Immutable, Alias("Actors.HistoryEntry")]
+public sealed record HistoryEntry(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] string ItemId,
+    [property: Id(2)] DateTimeOffset Timestamp);
+
+/// <summary>What retrieval needs of a user: the embedding (null without history) and the items to leave out.</summary>
+[GenerateSerializer, Immutable, Alias("Actors.UserProfile")]
+public sealed record UserProfile(
+    [property: Id(0)] string UserId,
+    [property: Id(1)] float[]? Embedding,
+    [property: Id(2)] string[] SeenItems,
+    [property: Id(3)] string ModelVersion);
+
+/// <summary>A retrieval answer: best first. <see cref="Source"/> says how it was made ("embedding", "popularity").</summary>
+[GenerateSerializer, Immutable, Alias("Actors.Recommendations")]
+public sealed record Recommendations(
+    [property: Id(0)] ScoredItem[] Items,
+    [property: Id(1)] string Source);
+
+/// <summary>A shard's search hit: an item id and its score; texts are filled in by the retrieval grain.</summary>
+[GenerateSerializer, Immutable, Alias("Actors.ShardHit")]
+public readonly record struct ShardHit(
+    [property: Id(0)] string ItemId,
+    [property: Id(1)] float Score);

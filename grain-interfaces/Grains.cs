@@ -1,0 +1,106 @@
+namespace Actors;
+
+/// <summary>
+/// Owns one item (key: item id): its text, its content and item embeddings and the versions they were
+/// computed with. Keeps the index shard that owns the item up to date.
+/// </summary>
+[Alias("Actors.IItemGrain")]
+public interface IItemGrain : IGrainWithStringKey
+{
+    /// <summary>The item, or null when it does not exist.</summary>
+    [Alias("Get")]
+    Task<ItemView?> GetAsync();
+
+    /// <summary>Sets the text; re-encodes when it changed. Returns once the item is searchable.</summary>
+    [Alias("Upsert")]
+    Task<ItemView> UpsertAsync(string text, CancellationToken cancellationToken = default);
+
+    /// <summary>The embeddings, refreshed first if the encoder or model changed; null when the item does not exist.</summary>
+    [Alias("GetEmbeddings")]
+    Task<ItemEmbeddings?> GetEmbeddingsAsync();
+}
+
+/// <summary>
+/// Encodes item text with the silo's ONNX encoder. Stateless worker: concurrent requests on a silo are
+/// gathered into micro-batches, one ONNX run each.
+/// </summary>
+[Alias("Actors.IEncoderGrain")]
+public interface IEncoderGrain : IGrainWithIntegerKey
+{
+    /// <summary>The content embedding of <paramref name="text"/> and the encoder version that made it.</summary>
+    [Alias("Encode")]
+    Task<(float[] Embedding, string EncoderVersion)> EncodeAsync(string text, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One partition of the item index (key: shard number). Exact top-k over its items.</summary>
+[Alias("Actors.IIndexShardGrain")]
+public interface IIndexShardGrain : IGrainWithIntegerKey
+{
+    [Alias("Upsert")]
+    Task UpsertAsync(string itemId, float[] embedding);
+
+    [Alias("Remove")]
+    Task RemoveAsync(string itemId);
+
+    /// <summary>The shard's best <paramref name="k"/> items for <paramref name="query"/>, best first, none of <paramref name="exclude"/>.</summary>
+    [Alias("Search")]
+    Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, CancellationToken cancellationToken = default);
+
+    [Alias("Count")]
+    Task<int> CountAsync();
+}
+
+/// <summary>
+/// Owns one user's rolling history (key: user id) and keeps the user embedding up to date on every event.
+/// Consumes the user's event stream by implicit subscription.
+/// </summary>
+[Alias("Actors.IUserGrain")]
+public interface IUserGrain : IGrainWithStringKey
+{
+    /// <summary>The history, oldest first.</summary>
+    [Alias("GetHistory")]
+    Task<HistoryEntry[]> GetHistoryAsync();
+
+    /// <summary>The user embedding and the items to exclude from recommendations.</summary>
+    [Alias("GetProfile")]
+    Task<UserProfile> GetProfileAsync();
+
+    /// <summary>Applies events directly (the stream consumer uses the same path). Known event ids are skipped.</summary>
+    [Alias("Apply")]
+    Task<int> ApplyAsync(InteractionEvent[] events);
+
+    /// <summary>The embedding recomputed from scratch over the current window, for checking the incremental one.</summary>
+    [Alias("RecomputeEmbedding")]
+    Task<float[]?> RecomputeEmbeddingAsync();
+}
+
+/// <summary>Time-decayed popularity of items over all users: the answer for users with no history.</summary>
+[Alias("Actors.IPopularityGrain")]
+public interface IPopularityGrain : IGrainWithIntegerKey
+{
+    [Alias("Record")]
+    Task RecordAsync(string[] itemIds, DateTimeOffset[] timestamps);
+
+    /// <summary>The <paramref name="k"/> most popular items now, best first, none of <paramref name="exclude"/>.</summary>
+    [Alias("Top")]
+    Task<ShardHit[]> TopAsync(int k, string[] exclude);
+}
+
+/// <summary>
+/// Federated retrieval (stateless worker): fans a query out to every index shard in parallel and merges the top-k.
+/// </summary>
+[Alias("Actors.IRetrievalGrain")]
+public interface IRetrievalGrain : IGrainWithIntegerKey
+{
+    /// <summary>The user's top <paramref name="k"/> items, none from their history; popularity when they have none.</summary>
+    [Alias("Recommend")]
+    Task<Recommendations> RecommendAsync(string userId, int k, CancellationToken cancellationToken = default);
+
+    /// <summary>The <paramref name="k"/> items most similar to <paramref name="itemId"/>, itself excluded; null when the item does not exist.</summary>
+    [Alias("Similar")]
+    Task<Recommendations?> SimilarAsync(string itemId, int k, CancellationToken cancellationToken = default);
+
+    /// <summary>The number of items across all shards.</summary>
+    [Alias("CountItems")]
+    Task<int> CountItemsAsync();
+}

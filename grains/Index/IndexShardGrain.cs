@@ -1,0 +1,110 @@
+using Actors.Grains.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Placement;
+
+namespace Actors.Grains.Index;
+
+/// <summary>
+/// One partition of the item index. Exact top-k by <see cref="Actors.VectorIndex.ExactVectorIndex"/>;
+/// the embeddings are snapshotted to grain storage at most every <see cref="IndexOptions.SnapshotInterval"/>
+/// and on deactivation, so a reactivated shard answers without re-encoding anything.
+/// Hash-based placement spreads the shards over the silos.
+/// </summary>
+[HashBasedPlacement]
+internal sealed partial class IndexShardGrain(
+    [PersistentState("shard", StorageNames.Actors)] IPersistentState<ShardState> state,
+    IOptions<IndexOptions> options,
+    ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain
+{
+    private Actors.VectorIndex.ExactVectorIndex? _index;
+    private bool _dirty;
+
+    private long Shard => this.GetPrimaryKeyLong();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (itemId, embedding) in state.State.Embeddings)
+        {
+            IndexFor(embedding.Length).Upsert(itemId, embedding);
+        }
+        var restored = state.State.Embeddings.Count;
+        LogActivated(Shard, restored);
+        // The snapshot lives in the index from here on; the state object is refilled only when written.
+        state.State.Embeddings.Clear();
+        this.RegisterGrainTimer(SnapshotIfDirtyAsync, options.Value.SnapshotInterval, options.Value.SnapshotInterval);
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await SnapshotIfDirtyAsync(cancellationToken);
+        _index?.Dispose();
+    }
+
+    public Task UpsertAsync(string itemId, float[] embedding)
+    {
+        IndexFor(embedding.Length).Upsert(itemId, embedding);
+        _dirty = true;
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveAsync(string itemId)
+    {
+        _dirty |= _index?.Remove(itemId) ?? false;
+        return Task.CompletedTask;
+    }
+
+    public Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, CancellationToken cancellationToken = default)
+    {
+        if (_index is null || _index.Count == 0)
+        {
+            return Task.FromResult(Array.Empty<ShardHit>());
+        }
+        var hits = _index.Search(query, k, exclude.Length == 0 ? null : new HashSet<string>(exclude, StringComparer.Ordinal));
+        var result = new ShardHit[hits.Length];
+        for (var i = 0; i < hits.Length; i++)
+        {
+            result[i] = new ShardHit(hits[i].Key, hits[i].Score);
+        }
+        return Task.FromResult(result);
+    }
+
+    public Task<int> CountAsync() => Task.FromResult(_index?.Count ?? 0);
+
+    private Actors.VectorIndex.ExactVectorIndex IndexFor(int dimension)
+    {
+        _index ??= new Actors.VectorIndex.ExactVectorIndex(dimension);
+        if (_index.Dimension != dimension)
+        {
+            throw new ArgumentException($"Embedding has {dimension} dimensions; shard {Shard} holds {_index.Dimension}.", nameof(dimension));
+        }
+        return _index;
+    }
+
+    private async Task SnapshotIfDirtyAsync(CancellationToken cancellationToken)
+    {
+        if (!_dirty || _index is null)
+        {
+            return;
+        }
+        _dirty = false;
+        foreach (var (itemId, embedding) in _index.Snapshot())
+        {
+            state.State.Embeddings[itemId] = embedding;
+        }
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            _dirty = true;
+            throw;
+        }
+        finally
+        {
+            state.State.Embeddings.Clear();
+        }
+    }
+}

@@ -1,0 +1,9 @@
+using Microsoft.Extensions.Logging;
+
+namespace Actors.Grains.Items;
+
+internal sealed partial class ItemGrain
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Item {ItemId}: encoder changed from {Old} to {New}; re-encoding")]
+    private partial void LogReencoding(string itemId, string? old, string @new);
+}

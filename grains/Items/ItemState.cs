@@ -1,0 +1,13 @@
+namespace Actors.Grains.Items;
+
+/// <summary>The persisted state of an item grain.</summary>
+[GenerateSerializer, Alias("Actors.ItemState")]
+public sealed class ItemState
+{
+    [Id(0)] public string? Text { get; set; }
+    [Id(1)] public float[]? Content { get; set; }
+    [Id(2)] public float[]? Item { get; set; }
+    [Id(3)] public string? EncoderVersion { get; set; }
+    [Id(4)] public string? ModelVersion { get; set; }
+    [Id(5)] public DateTimeOffset UpdatedAt { get; set; }
+}

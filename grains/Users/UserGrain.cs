@@ -1,0 +1,155 @@
+using Actors.Grains.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
+namespace Actors.Grains.Users;
+
+/// <summary>
+/// Owns a user's rolling history and keeps the user embedding current on every event, incrementally:
+/// appending an event adds its item's content embedding to a running sum and evicting the oldest subtracts
+/// it, O(d) per event. Consumes the user's event stream by implicit subscription; an event id is applied once.
+/// </summary>
+[ImplicitStreamSubscription(StreamNames.Interactions)]
+internal sealed partial class UserGrain(
+    [PersistentState("user", StorageNames.Actors)] IPersistentState<UserState> state,
+    IOptions<UserOptions> options,
+    ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
+{
+    private readonly HashSet<string> _appliedEventIds = new(StringComparer.Ordinal);
+
+    // Content embeddings of the window, aligned with state.History; null where the item no longer exists.
+    private readonly List<float[]?> _window = [];
+    private RunningMean? _mean;
+
+    private string UserId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var entry in state.State.History)
+        {
+            _appliedEventIds.Add(entry.EventId);
+        }
+        _appliedEventIds.UnionWith(state.State.EvictedEventIds);
+
+        // The embeddings are not persisted with the history: they are the items' to own, fetched once here.
+        var embeddings = await Task.WhenAll(state.State.History.Select(e => GrainFactory.GetGrain<IItemGrain>(e.ItemId).GetEmbeddingsAsync()));
+        foreach (var embedding in embeddings)
+        {
+            AddToWindow(embedding?.Content);
+        }
+    }
+
+    public Task<HistoryEntry[]> GetHistoryAsync() => Task.FromResult(state.State.History.ToArray());
+
+    public Task<UserProfile> GetProfileAsync() =>
+        Task.FromResult(new UserProfile(
+            UserId,
+            _mean?.Normalized(),
+            state.State.History.Select(e => e.ItemId).Distinct(StringComparer.Ordinal).ToArray(),
+            Items.ItemGrain.ContentModelVersion));
+
+    public async Task<float[]?> RecomputeEmbeddingAsync()
+    {
+        var embeddings = await Task.WhenAll(state.State.History.Select(e => GrainFactory.GetGrain<IItemGrain>(e.ItemId).GetEmbeddingsAsync()));
+        return RunningMean.FromScratch(embeddings.Where(e => e is not null).Select(e => e!.Content).ToList());
+    }
+
+    public async Task<int> ApplyAsync(InteractionEvent[] events)
+    {
+        var applied = new List<InteractionEvent>(events.Length);
+        foreach (var evt in events)
+        {
+            if (await TryAppendAsync(evt))
+            {
+                applied.Add(evt);
+            }
+        }
+        if (applied.Count > 0)
+        {
+            await state.WriteStateAsync();
+            await GrainFactory.GetGrain<IPopularityGrain>(0).RecordAsync(
+                applied.Select(e => e.ItemId).ToArray(),
+                applied.Select(e => e.Timestamp).ToArray());
+        }
+        return applied.Count;
+    }
+
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
+        await handleFactory.Create<InteractionEvent>().ResumeAsync(this);
+
+    public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null) => ApplyAsync([item]);
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex)
+    {
+        LogStreamError(ex, UserId);
+        return Task.CompletedTask;
+    }
+
+    private async Task<bool> TryAppendAsync(InteractionEvent evt)
+    {
+        if (evt.UserId != UserId)
+        {
+            LogWrongUser(UserId, evt.EventId, evt.UserId);
+            return false;
+        }
+        if (_appliedEventIds.Contains(evt.EventId))
+        {
+            LogDuplicate(UserId, evt.EventId);
+            return false;
+        }
+        var embeddings = await GrainFactory.GetGrain<IItemGrain>(evt.ItemId).GetEmbeddingsAsync();
+        if (embeddings is null)
+        {
+            LogUnknownItem(UserId, evt.EventId, evt.ItemId);
+            return false;
+        }
+
+        state.State.History.Add(new HistoryEntry(evt.EventId, evt.ItemId, evt.Timestamp));
+        _appliedEventIds.Add(evt.EventId);
+        AddToWindow(embeddings.Content);
+
+        var bound = options.Value.HistoryLength;
+        while (state.State.History.Count > bound)
+        {
+            var evicted = state.State.History[0];
+            state.State.History.RemoveAt(0);
+            if (_window[0] is { } vector)
+            {
+                _mean!.Remove(vector);
+            }
+            _window.RemoveAt(0);
+            RememberEvicted(evicted.EventId);
+        }
+        return true;
+    }
+
+    private void AddToWindow(float[]? content)
+    {
+        _window.Add(content);
+        if (content is not null)
+        {
+            _mean ??= new RunningMean(content.Length);
+            _mean.Add(content);
+        }
+    }
+
+    private void RememberEvicted(string eventId)
+    {
+        var evicted = state.State.EvictedEventIds;
+        evicted.Add(eventId);
+        var limit = options.Value.RememberedEventIds;
+        if (evicted.Count > limit)
+        {
+            var excess = evicted.Count - limit;
+            for (var i = 0; i < excess; i++)
+            {
+                _appliedEventIds.Remove(evicted[i]);
+            }
+            evicted.RemoveRange(0, excess);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using System.Numerics.Tensors;
+
+namespace Actors.VectorIndex;
+
+/// <summary>
+/// Exact maximum-inner-product search over a set of keyed vectors of one dimension, stored row-major in one
+/// contiguous buffer (removed rows are reused). Scores are dot products: cosine similarity for unit vectors.
+/// Thread-safe: searches run concurrently under a shared lock, writes take it exclusively.
+/// </summary>
+public sealed class ExactVectorIndex : IDisposable
+{
+    private readonly ReaderWriterLockSlim _lock = new();
+    private readonly Dictionary<string, int> _rowByKey = new(StringComparer.Ordinal);
+    private readonly Stack<int> _freeRows = new();
+    private float[] _vectors;
+    private string?[] _keys;
+    private int _rows;
+
+    public ExactVectorIndex(int dimension, int initialCapacity = 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(initialCapacity);
+        Dimension = dimension;
+        _vectors = new float[dimension * initialCapacity];
+        _keys = new string?[initialCapacity];
+    }
+
+    /// <summary>The dimension of every vector in the index.</summary>
+    public int Dimension { get; }
+
+    /// <summary>The number of keys in the index.</summary>
+    public int Count
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _rowByKey.Count;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Adds the vector under <paramref name="key"/>, or replaces the one it had.</summary>
+    public void Upsert(string key, ReadOnlySpan<float> vector)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        if (vector.Length != Dimension)
+        {
+            throw new ArgumentException($"Vector for '{key}' has {vector.Length} dimensions; the index holds {Dimension}.", nameof(vector));
+        }
+        if (!float.IsFinite(TensorPrimitives.Sum(vector)))
+        {
+            throw new ArgumentException($"Vector for '{key}' contains NaN or infinity.", nameof(vector));
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            if (!_rowByKey.TryGetValue(key, out var row))
+            {
+                row = _freeRows.Count > 0 ? _freeRows.Pop() : _rows++;
+                EnsureCapacity(row + 1);
+                _rowByKey[key] = row;
+                _keys[row] = key;
+            }
+            vector.CopyTo(_vectors.AsSpan(row * Dimension, Dimension));
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Removes <paramref name="key"/>; returns false when it was not there.</summary>
+    public bool Remove(string key)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            if (!_rowByKey.Remove(key, out var row))
+            {
+                return false;
+            }
+            _keys[row] = null;
+            _freeRows.Push(row);
+            return true;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>True when <paramref name="key"/> is in the index.</summary>
+    public bool Contains(string key)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _rowByKey.ContainsKey(key);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Copies the vector stored under <paramref name="key"/>; null when absent.</summary>
+    public float[]? Get(string key)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _rowByKey.TryGetValue(key, out var row) ? _vectors.AsSpan(row * Dimension, Dimension).ToArray() : null;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Every key with its vector (a copy), for snapshots.</summary>
+    public IReadOnlyList<KeyValuePair<string, float[]>> Snapshot()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            var entries = new List<KeyValuePair<string, float[]>>(_rowByKey.Count);
+            foreach (var (key, row) in _rowByKey)
+            {
+                entries.Add(new(key, _vectors.AsSpan(row * Dimension, Dimension).ToArray()));
+            }
+            return entries;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> keys whose vectors have the largest dot product with <paramref name="query"/>,
+    /// best first, skipping the keys in <paramref name="exclude"/>.
+    /// </summary>
+    public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        if (query.Length != Dimension)
+        {
+            throw new ArgumentException($"Query has {query.Length} dimensions; the index holds {Dimension}.", nameof(query));
+        }
+
+        var top = new TopK(k);
+        _lock.EnterReadLock();
+        try
+        {
+            var vectors = _vectors.AsSpan();
+            for (var row = 0; row < _rows; row++)
+            {
+                var key = _keys[row];
+                if (key is null)
+                {
+                    continue;
+                }
+                var score = TensorPrimitives.Dot(query, vectors.Slice(row * Dimension, Dimension));
+                if (score >= top.Threshold && (exclude is null || !exclude.Contains(key)))
+                {
+                    top.Add(key, score);
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+        return top.ToArray();
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    private void EnsureCapacity(int rows)
+    {
+        if (rows <= _keys.Length)
+        {
+            return;
+        }
+        var capacity = Math.Max(rows, _keys.Length * 2);
+        Array.Resize(ref _keys, capacity);
+        Array.Resize(ref _vectors, capacity * Dimension);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.Json;
+using Actors.Grains.Items;
+
+namespace Actors.Silo.Api;
+
+/// <summary>Reads and checks request bodies and parameters; every failure names the field and what was expected.</summary>
+internal static class RequestParsing
+{
+    public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await JsonDocument.ParseAsync(request.Body, default, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            throw new RequestProblem($"The body is not valid JSON (UTF-8): {ex.Message}");
+        }
+    }
+
+    public static string RequireId(string? id, string what) =>
+        ItemValidation.CheckId(id, what) is { } problem ? throw new RequestProblem(problem) : id!;
+
+    public static int ParseK(string? k, int max)
+    {
+        if (k is null)
+        {
+            return 10;
+        }
+        if (!int.TryParse(k, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < 1 || value > max)
+        {
+            throw new RequestProblem($"k must be an integer in 1..{max}; got '{Truncate(k)}'.");
+        }
+        return value;
+    }
+
+    public static string RequireString(JsonElement obj, string property, string where)
+    {
+        if (!obj.TryGetProperty(property, out var value))
+        {
+            throw new RequestProblem($"{where}: the field '{property}' is missing.");
+        }
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            throw new RequestProblem($"{where}: the field '{property}' must be a string, not {Describe(value.ValueKind)}.");
+        }
+        return value.GetString()!;
+    }
+
+    /// <summary>Reads one event object; <paramref name="where"/> names it in error messages (e.g. "events[3]").</summary>
+    public static InteractionEvent ReadEvent(JsonElement element, string where, DateTimeOffset now)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new RequestProblem($"{where} must be an object with eventId, userId and itemId, not {Describe(element.ValueKind)}.");
+        }
+        var eventId = RequireId(RequireString(element, "eventId", where), $"{where}.eventId");
+        var userId = RequireId(RequireString(element, "userId", where), $"{where}.userId");
+        var itemId = RequireId(RequireString(element, "itemId", where), $"{where}.itemId");
+        var timestamp = now;
+        if (element.TryGetProperty("timestamp", out var ts) && ts.ValueKind != JsonValueKind.Null)
+        {
+            if (ts.ValueKind != JsonValueKind.String
+                || !DateTimeOffset.TryParse(ts.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out timestamp))
+            {
+                throw new RequestProblem($"{where}.timestamp must be an ISO-8601 date and time string, e.g. \"2024-05-01T12:00:00Z\".");
+            }
+        }
+        return new InteractionEvent(eventId, userId, itemId, timestamp);
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => kind.ToString(),
+    };
+
+    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
+}

@@ -1,0 +1,31 @@
+namespace Actors.Silo.Hosting;
+
+/// <summary>How this silo joins its cluster (section <c>Orleans</c>).</summary>
+public sealed class SiloOptions
+{
+    public const string Section = "Orleans";
+
+    /// <summary>The cluster this silo belongs to. Default "actors-local".</summary>
+    public string ClusterId { get; set; } = "actors-local";
+
+    /// <summary>The service identity, stable across deployments (storage keys depend on it). Default "actors".</summary>
+    public string ServiceId { get; set; } = "actors";
+
+    /// <summary>Silo-to-silo port. Default 11111.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Client gateway port. Default 30000.</summary>
+    public int GatewayPort { get; set; } = 30000;
+}
+
+/// <summary>The bundled sample catalog (section <c>Catalog</c>).</summary>
+public sealed class CatalogOptions
+{
+    public const string Section = "Catalog";
+
+    /// <summary>The data set imported when the cluster holds no items, relative to the binary's folder. Default "data/Scientific".</summary>
+    public string SampleDataset { get; set; } = "data/Scientific";
+
+    /// <summary>Import the sample catalog (items, then training interactions as events) on a first start. Default true.</summary>
+    public bool ImportWhenEmpty { get; set; } = true;
+}
