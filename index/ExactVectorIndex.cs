@@ -124,6 +124,20 @@ public sealed class ExactVectorIndex : IDisposable
         }
     }
 
+    /// <summary>Every key in the index.</summary>
+    public string[] Keys()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return [.. _rowByKey.Keys];
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     /// <summary>Every key with its vector (a copy), for snapshots.</summary>
     public IReadOnlyList<KeyValuePair<string, float[]>> Snapshot()
     {

@@ -72,6 +72,8 @@ internal sealed partial class IndexShardGrain(
 
     public Task<int> CountAsync() => Task.FromResult(_index?.Count ?? 0);
 
+    public Task<string[]> ListItemIdsAsync() => Task.FromResult(_index?.Keys() ?? []);
+
     private Actors.VectorIndex.ExactVectorIndex IndexFor(int dimension)
     {
         _index ??= new Actors.VectorIndex.ExactVectorIndex(dimension);

@@ -45,7 +45,7 @@ internal static class RequestParsing
         {
             throw new RequestProblem($"{where}: the field '{property}' must be a string, not {Describe(value.ValueKind)}.");
         }
-        return value.GetString()!;
+        return ReadText(value, $"{where}: the field '{property}'");
     }
 
     /// <summary>Reads one event object; <paramref name="where"/> names it in error messages (e.g. "events[3]").</summary>
@@ -62,12 +62,25 @@ internal static class RequestParsing
         if (element.TryGetProperty("timestamp", out var ts) && ts.ValueKind != JsonValueKind.Null)
         {
             if (ts.ValueKind != JsonValueKind.String
-                || !DateTimeOffset.TryParse(ts.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out timestamp))
+                || !DateTimeOffset.TryParse(ReadText(ts, $"{where}.timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out timestamp))
             {
                 throw new RequestProblem($"{where}.timestamp must be an ISO-8601 date and time string, e.g. \"2024-05-01T12:00:00Z\".");
             }
         }
         return new InteractionEvent(eventId, userId, itemId, timestamp);
+    }
+
+    private static string ReadText(JsonElement value, string what)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // The reader lets some malformed UTF-8 and lone surrogate escapes through and only fails when transcoding.
+            throw new RequestProblem($"{what} is not valid UTF-8 text.");
+        }
     }
 
     private static string Describe(JsonValueKind kind) => kind switch

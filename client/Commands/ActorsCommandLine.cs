@@ -1,0 +1,188 @@
+using System.CommandLine;
+using System.Globalization;
+using Actors.Dataset;
+using Actors.Ingest;
+using Spectre.Console;
+
+namespace Actors.Client.Commands;
+
+/// <summary>The <c>actors</c> command line: import, recommend, history, similar.</summary>
+internal static class ActorsCommandLine
+{
+    private static readonly Option<string?> GatewayOption = new("--gateway")
+    {
+        Description = "Gateway port of a silo on this machine (default: Orleans:GatewayPort in appsettings.json).",
+        Recursive = true,
+    };
+
+    public static RootCommand Build()
+    {
+        GatewayOption.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            if (value is not null && (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535))
+            {
+                result.AddError($"--gateway must be a port number in 1..65535; got '{value}'.");
+            }
+        });
+        var root = new RootCommand("actors: LEARN-style recommendations from an Orleans cluster.")
+        {
+            GatewayOption,
+            ImportCommand(),
+            RecommendCommand(),
+            HistoryCommand(),
+            SimilarCommand(),
+        };
+        return root;
+    }
+
+    private static Command ImportCommand()
+    {
+        var dataset = new Option<DirectoryInfo>("--dataset")
+        {
+            Description = "Folder of a data set in the UniSRec layout (<Name>.text, <Name>.item2index, <Name>.train.inter, ...).",
+            Required = true,
+        };
+        dataset.AcceptExistingOnly();
+        var command = new Command("import", "Import a data set: its items, then its training interactions as events.") { dataset };
+        command.SetAction((parse, ct) => RunAsync(parse, async client =>
+        {
+            var data = UniSRecDataset.Load(parse.GetRequiredValue(dataset).FullName);
+            AnsiConsole.MarkupLineInterpolated($"Importing [bold]{data.Name}[/]: {data.Items.Count} items, {data.UserIds.Count} users.");
+            var importer = new CatalogImporter(client);
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .StartAsync(async context =>
+                {
+                    var items = context.AddTask("items", maxValue: data.Items.Count);
+                    var events = context.AddTask("events", autoStart: false);
+                    await importer.ImportItemsAsync(data, new Progress<ImportProgress>(p => items.Value = p.Done), ct);
+                    items.Value = items.MaxValue;
+                    events.StartTask();
+                    await importer.ReplayTrainingAsync(data, new Progress<ImportProgress>(p =>
+                    {
+                        events.MaxValue = p.Total;
+                        events.Value = p.Done;
+                    }), ct);
+                    events.Value = events.MaxValue;
+                });
+            AnsiConsole.MarkupLine("[green]Imported.[/]");
+        }, ct));
+        return command;
+    }
+
+    private static Command RecommendCommand()
+    {
+        var user = UserOption();
+        var k = KOption();
+        var command = new Command("recommend", "Show a user's recommendations.") { user, k };
+        command.SetAction((parse, ct) => RunAsync(parse, async client =>
+        {
+            var userId = parse.GetRequiredValue(user);
+            var result = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, parse.GetValue(k), ct);
+            WriteItems($"Recommendations for {userId} ({result.Source})", result.Items);
+        }, ct));
+        return command;
+    }
+
+    private static Command HistoryCommand()
+    {
+        var user = UserOption();
+        var command = new Command("history", "Show a user's history, oldest first.") { user };
+        command.SetAction((parse, ct) => RunAsync(parse, async client =>
+        {
+            var userId = parse.GetRequiredValue(user);
+            var history = await client.GetGrain<IUserGrain>(userId).GetHistoryAsync();
+            var texts = await Task.WhenAll(history.Select(h => client.GetGrain<IItemGrain>(h.ItemId).GetAsync()));
+            var table = new Table().Title($"History of {userId}").AddColumns("#", "item", "when", "text");
+            for (var i = 0; i < history.Length; i++)
+            {
+                table.AddRow(
+                    (i + 1).ToString(CultureInfo.InvariantCulture),
+                    Markup.Escape(history[i].ItemId),
+                    history[i].Timestamp.ToString("u", CultureInfo.InvariantCulture),
+                    Markup.Escape(texts[i]?.Text ?? "(deleted)"));
+            }
+            AnsiConsole.Write(table);
+        }, ct));
+        return command;
+    }
+
+    private static Command SimilarCommand()
+    {
+        var item = new Option<string>("--item") { Description = "Item id.", Required = true };
+        item.Validators.Add(result => RequireId(result.GetValueOrDefault<string>(), "--item", result.AddError));
+        var k = KOption();
+        var command = new Command("similar", "Show the items most similar to an item.") { item, k };
+        command.SetAction((parse, ct) => RunAsync(parse, async client =>
+        {
+            var itemId = parse.GetRequiredValue(item);
+            var result = await client.GetGrain<IRetrievalGrain>(0).SimilarAsync(itemId, parse.GetValue(k), ct);
+            if (result is null)
+            {
+                throw new ArgumentException($"--item: item '{itemId}' does not exist.");
+            }
+            WriteItems($"Items similar to {itemId}", result.Items);
+        }, ct));
+        return command;
+    }
+
+    private static Option<string> UserOption()
+    {
+        var user = new Option<string>("--user") { Description = "User id.", Required = true };
+        user.Validators.Add(result => RequireId(result.GetValueOrDefault<string>(), "--user", result.AddError));
+        return user;
+    }
+
+    private static Option<int> KOption()
+    {
+        var k = new Option<int>("-k", "--count") { Description = "How many items (1..1000).", DefaultValueFactory = _ => 10 };
+        k.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value is < 1 or > 1000)
+            {
+                result.AddError($"-k must be in 1..1000; got {value}.");
+            }
+        });
+        return k;
+    }
+
+    private static void RequireId(string? value, string option, Action<string> error)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            error($"{option} must be a non-empty id.");
+        }
+    }
+
+    private static void WriteItems(string title, ScoredItem[] items)
+    {
+        var table = new Table().Title(Markup.Escape(title)).AddColumns("#", "item", "score", "text");
+        for (var i = 0; i < items.Length; i++)
+        {
+            table.AddRow(
+                (i + 1).ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(items[i].ItemId),
+                items[i].Score.ToString("F4", CultureInfo.InvariantCulture),
+                Markup.Escape(items[i].Text));
+        }
+        AnsiConsole.Write(table);
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, Func<IClusterClient, Task> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var host = await ClusterConnection.ConnectAsync(parse.GetValue(GatewayOption), cancellationToken);
+            await action(host.Client());
+            await host.StopAsync(cancellationToken);
+            return 0;
+        }
+        catch (Exception ex) when (ex is ClusterUnavailableException or ArgumentException or DatasetFormatException or DirectoryNotFoundException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return 1;
+        }
+    }
+}

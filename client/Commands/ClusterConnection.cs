@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Actors.Client.Commands;
+
+/// <summary>Connects an Orleans client to the cluster named in appsettings.json (section <c>Orleans</c>).</summary>
+internal static class ClusterConnection
+{
+    public static async Task<IHost> ConnectAsync(string? gateway, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            DisableDefaults = false,
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var section = builder.Configuration.GetSection("Orleans");
+        var gatewayPort = section.GetValue("GatewayPort", 30000);
+        if (gateway is not null)
+        {
+            gatewayPort = int.Parse(gateway, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        builder.UseOrleansClient(client => client.UseLocalhostClustering(
+            gatewayPort,
+            serviceId: section.GetValue("ServiceId", "actors")!,
+            clusterId: section.GetValue("ClusterId", "actors-local")!));
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new ClusterUnavailableException(
+                $"Cannot reach the cluster's gateway on 127.0.0.1:{gatewayPort} ({ex.Message}). Is a silo running? Start one with: dotnet run --project silo",
+                ex);
+        }
+        return host;
+    }
+
+    public static IClusterClient Client(this IHost host) => host.Services.GetRequiredService<IClusterClient>();
+}
+
+/// <summary>The cluster could not be reached; the message says where it was looked for.</summary>
+internal sealed class ClusterUnavailableException(string message, Exception inner) : Exception(message, inner);

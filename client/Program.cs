@@ -1,0 +1,3 @@
+using Actors.Client.Commands;
+
+return await ActorsCommandLine.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,492 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Actors.Model;
+
+/// <summary>
+/// LEARN's preference-alignment module (adaptor → causal transformer encoder → projection → L2 norm)
+/// and its two towers. Immutable and thread-safe once created: every method may be called from any
+/// number of threads at once. Per-user incremental state lives in <see cref="UserTowerState"/>.
+/// The artifact contract (tensor names, shapes, manifest) is in <c>model/README.md</c>.
+/// </summary>
+public sealed class PreferenceModel
+{
+    /// <summary>Weights file name inside an artifact folder.</summary>
+    public const string WeightsFileName = "model.safetensors";
+
+    /// <summary>Manifest file name inside an artifact folder.</summary>
+    public const string ManifestFileName = "manifest.json";
+
+    /// <summary>The manifest <c>format</c> this library reads and writes.</summary>
+    public const string ArtifactFormat = ModelManifest.Format;
+
+    private readonly IReadOnlyList<TensorSpec> _specs;
+    private readonly Dictionary<string, float[]> _tensors;
+    private readonly float[] _adaptorWeight;
+    private readonly float[] _adaptorBias;
+    private readonly float[]? _position;
+    private readonly Layer[] _layers;
+    private readonly float[]? _finalNormWeight;
+    private readonly float[]? _finalNormBias;
+    private readonly float[] _projectionWeight;
+    private readonly float[] _projectionBias;
+    private readonly float _attentionScale;
+
+    private PreferenceModel(
+        PreferenceModelConfig config,
+        Dictionary<string, float[]> tensors,
+        string? version,
+        IReadOnlyDictionary<string, JsonElement>? metadata)
+    {
+        Config = config;
+        _specs = config.TensorSpecs();
+        _tensors = tensors;
+        _adaptorWeight = tensors["adaptor.weight"];
+        _adaptorBias = tensors["adaptor.bias"];
+        _position = config.Positions == PositionEncoding.Learned ? tensors["position.weight"] : null;
+        _layers = new Layer[config.Layers];
+        for (var i = 0; i < _layers.Length; i++)
+        {
+            _layers[i] = new Layer(tensors, $"layers.{i}.");
+        }
+
+        if (config.FinalNorm)
+        {
+            _finalNormWeight = tensors["final_norm.weight"];
+            _finalNormBias = tensors["final_norm.bias"];
+        }
+
+        _projectionWeight = tensors["projection.weight"];
+        _projectionBias = tensors["projection.bias"];
+        _attentionScale = 1f / MathF.Sqrt(config.Hidden / config.Heads);
+        Version = version ?? HashVersion(SerializeWeights());
+        var copy = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        if (metadata is not null)
+        {
+            foreach (var pair in metadata)
+            {
+                copy[pair.Key] = pair.Value.Clone();
+            }
+        }
+
+        Metadata = copy;
+    }
+
+    /// <summary>The architecture.</summary>
+    public PreferenceModelConfig Config { get; }
+
+    /// <summary>d_c, the length of every content embedding passed in.</summary>
+    public int ContentDimension => Config.ContentDimension;
+
+    /// <summary>d_out, the length of user and item embeddings.</summary>
+    public int OutputDimension => Config.OutputDimension;
+
+    /// <summary>The training window, and the default window of <see cref="UserTowerState"/> and <see cref="UserEmbedding"/>.</summary>
+    public int MaxLength => Config.MaxLength;
+
+    /// <summary>The manifest's <c>version</c>, or <c>sha256:</c> + 16 hex digits of the weights file when it has none.</summary>
+    public string Version { get; }
+
+    /// <summary>Manifest fields beyond the architecture (encoder identity, dataset hash, metrics, ...); kept by <see cref="Save"/>.</summary>
+    public IReadOnlyDictionary<string, JsonElement> Metadata { get; }
+
+    /// <summary>Loads an artifact folder holding <c>manifest.json</c> and <c>model.safetensors</c>.</summary>
+    /// <exception cref="FileNotFoundException">A file is missing.</exception>
+    /// <exception cref="ModelFormatException">A file is malformed or a tensor is missing, extra, mistyped or misshapen.</exception>
+    public static PreferenceModel Load(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var manifestPath = Path.Combine(directory, ManifestFileName);
+        var weightsPath = Path.Combine(directory, WeightsFileName);
+        if (!File.Exists(manifestPath))
+        {
+            throw new FileNotFoundException($"Model folder '{directory}' has no {ManifestFileName}.", manifestPath);
+        }
+
+        if (!File.Exists(weightsPath))
+        {
+            throw new FileNotFoundException($"Model folder '{directory}' has no {WeightsFileName}.", weightsPath);
+        }
+
+        var (config, version, extra) = ModelManifest.Read(manifestPath);
+        var bytes = File.ReadAllBytes(weightsPath);
+        var file = SafeTensorsFile.Parse(bytes, weightsPath);
+        var specs = config.TensorSpecs();
+        var tensors = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var spec in specs)
+        {
+            if (!file.Contains(spec.Name))
+            {
+                throw new ModelFormatException(
+                    $"{weightsPath}: missing tensor '{spec.Name}' [{string.Join(", ", spec.Shape)}] required by the manifest's architecture.");
+            }
+
+            tensors[spec.Name] = file.ReadFloat32(spec.Name, spec.Shape);
+        }
+
+        foreach (var info in file.Tensors)
+        {
+            if (!tensors.ContainsKey(info.Name))
+            {
+                throw new ModelFormatException(
+                    $"{weightsPath}: unexpected tensor '{info.Name}', not part of the manifest's architecture (check positions, finalNorm, layers).");
+            }
+        }
+
+        return new PreferenceModel(config, tensors, version ?? HashVersion(bytes), extra);
+    }
+
+    /// <summary>
+    /// Builds a model from named float32 tensors (row-major, PyTorch names and shapes; see
+    /// <see cref="PreferenceModelConfig.TensorSpecs"/>). The arrays are copied. This is how a trainer hands over weights.
+    /// </summary>
+    /// <param name="config">The architecture.</param>
+    /// <param name="tensors">Exactly the tensors of <paramref name="config"/>.</param>
+    /// <param name="version">The version; null = hash of the weights as <see cref="Save"/> writes them.</param>
+    /// <param name="metadata">Extra manifest fields.</param>
+    public static PreferenceModel FromTensors(
+        PreferenceModelConfig config,
+        IReadOnlyDictionary<string, float[]> tensors,
+        string? version = null,
+        IReadOnlyDictionary<string, JsonElement>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tensors);
+        config.Validate();
+        var copy = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var spec in config.TensorSpecs())
+        {
+            if (!tensors.TryGetValue(spec.Name, out var values))
+            {
+                throw new ArgumentException($"Missing tensor '{spec.Name}' [{string.Join(", ", spec.Shape)}].", nameof(tensors));
+            }
+
+            if (values.Length != spec.ElementCount)
+            {
+                throw new ArgumentException(
+                    $"Tensor '{spec.Name}' has {values.Length} values; expected {spec.ElementCount} for shape [{string.Join(", ", spec.Shape)}].",
+                    nameof(tensors));
+            }
+
+            copy[spec.Name] = (float[])values.Clone();
+        }
+
+        foreach (var name in tensors.Keys)
+        {
+            if (!copy.ContainsKey(name))
+            {
+                throw new ArgumentException($"Unexpected tensor '{name}', not part of the architecture.", nameof(tensors));
+            }
+        }
+
+        return new PreferenceModel(config, copy, version, metadata);
+    }
+
+    /// <summary>
+    /// A model with seeded random weights (Linear weights and biases uniform in ±1/√fan_in as PyTorch initialises
+    /// them; LayerNorm weights 1 ± 0.1 and biases ± 0.1, so tests exercise them; positions ± 0.1).
+    /// Same config and seed give the same weights. Version is <c>random-{seed}</c>.
+    /// </summary>
+    public static PreferenceModel CreateRandom(PreferenceModelConfig config, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        var random = new Random(seed);
+        var tensors = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var fanIn = 1;
+        foreach (var spec in config.TensorSpecs())
+        {
+            var values = new float[spec.ElementCount];
+            float center = 0f, range;
+            if (spec.Name.EndsWith("norm1.weight", StringComparison.Ordinal)
+                || spec.Name.EndsWith("norm2.weight", StringComparison.Ordinal)
+                || spec.Name == "final_norm.weight")
+            {
+                (center, range) = (1f, 0.1f);
+            }
+            else if (spec.Name.Contains("norm", StringComparison.Ordinal) || spec.Name == "position.weight")
+            {
+                range = 0.1f;
+            }
+            else
+            {
+                // A weight [out, in] sets the fan-in that its following bias shares.
+                if (spec.Shape.Count == 2)
+                {
+                    fanIn = spec.Shape[1];
+                }
+
+                range = 1f / MathF.Sqrt(fanIn);
+            }
+
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = center + (range * ((2f * random.NextSingle()) - 1f));
+            }
+
+            tensors[spec.Name] = values;
+        }
+
+        return new PreferenceModel(config, tensors, $"random-{seed}", null);
+    }
+
+    /// <summary>
+    /// Writes <c>model.safetensors</c> and <c>manifest.json</c> (with <see cref="Version"/> and <see cref="Metadata"/>)
+    /// into <paramref name="directory"/>, creating it. Each file is written to a temporary name and then moved into place.
+    /// </summary>
+    public void Save(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        Directory.CreateDirectory(directory);
+        WriteAtomically(Path.Combine(directory, WeightsFileName), SerializeWeights());
+        WriteAtomically(Path.Combine(directory, ManifestFileName), ModelManifest.Serialize(Config, Version, Metadata));
+    }
+
+    /// <summary>A copy of one tensor's values (row-major).</summary>
+    /// <exception cref="KeyNotFoundException">No tensor of that name in this architecture.</exception>
+    public float[] GetTensor(string name) =>
+        _tensors.TryGetValue(name, out var values)
+            ? (float[])values.Clone()
+            : throw new KeyNotFoundException($"No tensor '{name}' in this architecture.");
+
+    /// <summary>The item tower: an L2-normalised embedding of length <see cref="OutputDimension"/>.</summary>
+    public float[] ItemEmbedding(ReadOnlySpan<float> content)
+    {
+        var embedding = new float[OutputDimension];
+        ItemEmbedding(content, embedding);
+        return embedding;
+    }
+
+    /// <summary>The item tower, writing into <paramref name="destination"/> (length <see cref="OutputDimension"/>); allocation-free.</summary>
+    public void ItemEmbedding(ReadOnlySpan<float> content, Span<float> destination)
+    {
+        RequireLength(content.Length, ContentDimension, nameof(content));
+        RequireLength(destination.Length, OutputDimension, nameof(destination));
+        if (Config.ItemTower == ItemTowerKind.Content)
+        {
+            content.CopyTo(destination);
+            TowerMath.L2Normalize(destination);
+            return;
+        }
+
+        // A sequence of length one: the key/value caches hold a single row.
+        var h = Config.Hidden;
+        var length = (2 * h * Config.Layers) + h + ScratchLength(1);
+        var rented = ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            var buffer = rented.AsSpan(0, length);
+            var keys = buffer[..(h * Config.Layers)];
+            var values = buffer.Slice(h * Config.Layers, h * Config.Layers);
+            var scratch = buffer[(2 * h * Config.Layers)..];
+            var x = scratch[..h];
+            Adapt(content, x);
+            Forward(x, 0, 1, keys, values, scratch[h..]);
+            Project(x, destination);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// The user tower by full recomputation over the last <see cref="MaxLength"/> items of <paramref name="history"/>
+    /// (oldest first): the output at the last position, L2-normalised.
+    /// </summary>
+    /// <exception cref="ArgumentException">Empty history or an item of the wrong length.</exception>
+    public float[] UserEmbedding(IReadOnlyList<float[]> history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        if (history.Count == 0)
+        {
+            throw new ArgumentException("The history is empty; a user embedding needs at least one item.", nameof(history));
+        }
+
+        var state = new UserTowerState(this, MaxLength, 0);
+        state.Rebuild(history);
+        return state.Embedding.ToArray();
+    }
+
+    /// <summary>
+    /// A new, empty incremental user state (see <see cref="UserTowerState"/>).
+    /// </summary>
+    /// <param name="maxLength">The rolling window; null = <see cref="MaxLength"/>.</param>
+    /// <param name="slack">
+    /// Extra positions kept before the window is cut back to <paramref name="maxLength"/> (0 = an exact rolling window).
+    /// With slack k the window holds between maxLength and maxLength + k items, and the O(n²) recomputation happens
+    /// once every k + 1 appends instead of on every append once full.
+    /// </param>
+    public UserTowerState CreateUserState(int? maxLength = null, int slack = 0) =>
+        new(this, maxLength ?? MaxLength, slack);
+
+    /// <summary>Floats of scratch <see cref="Forward"/> needs for a window of <paramref name="capacity"/> positions.</summary>
+    internal int ScratchLength(int capacity) => (6 * Config.Hidden) + Config.FeedForward + capacity;
+
+    /// <summary>adaptor(content) into <paramref name="destination"/> (length h).</summary>
+    internal void Adapt(ReadOnlySpan<float> content, Span<float> destination)
+    {
+        RequireLength(content.Length, ContentDimension, nameof(content));
+        TowerMath.Linear(_adaptorWeight, _adaptorBias, content, destination);
+    }
+
+    /// <summary>
+    /// Runs position <paramref name="position"/> through every layer. On entry <paramref name="x"/> holds the adaptor
+    /// output; on exit the final hidden state (after the final norm). Keys and values of positions before it must be in
+    /// the caches (per layer <paramref name="capacity"/> rows of h); this position's are written there.
+    /// </summary>
+    internal void Forward(Span<float> x, int position, int capacity, Span<float> keys, Span<float> values, Span<float> scratch)
+    {
+        var h = Config.Hidden;
+        if (_position is not null)
+        {
+            TensorPrimitives.Add(x, _position.AsSpan(position * h, h), x);
+        }
+
+        var normed = scratch[..h];
+        var context = scratch.Slice(h, h);
+        var attention = scratch.Slice(2 * h, h);
+        var qkv = scratch.Slice(3 * h, 3 * h);
+        var inner = scratch.Slice(6 * h, Config.FeedForward);
+        var scores = scratch.Slice((6 * h) + Config.FeedForward, position + 1);
+        for (var l = 0; l < _layers.Length; l++)
+        {
+            var layer = _layers[l];
+            var layerKeys = keys.Slice(l * capacity * h, capacity * h);
+            var layerValues = values.Slice(l * capacity * h, capacity * h);
+
+            // Self-attention block.
+            ReadOnlySpan<float> attentionInput = x;
+            if (Config.NormFirst)
+            {
+                x.CopyTo(normed);
+                TowerMath.LayerNorm(normed, layer.Norm1Weight, layer.Norm1Bias);
+                attentionInput = normed;
+            }
+
+            TowerMath.Linear(layer.InProjWeight, layer.InProjBias, attentionInput, qkv);
+            qkv.Slice(h, h).CopyTo(layerKeys.Slice(position * h, h));
+            qkv.Slice(2 * h, h).CopyTo(layerValues.Slice(position * h, h));
+            Attend(qkv[..h], position, layerKeys, layerValues, scores, context);
+            TowerMath.Linear(layer.OutProjWeight, layer.OutProjBias, context, attention);
+            TensorPrimitives.Add(x, attention, x);
+            if (!Config.NormFirst)
+            {
+                TowerMath.LayerNorm(x, layer.Norm1Weight, layer.Norm1Bias);
+            }
+
+            // Feed-forward block.
+            ReadOnlySpan<float> feedInput = x;
+            if (Config.NormFirst)
+            {
+                x.CopyTo(normed);
+                TowerMath.LayerNorm(normed, layer.Norm2Weight, layer.Norm2Bias);
+                feedInput = normed;
+            }
+
+            TowerMath.Linear(layer.Linear1Weight, layer.Linear1Bias, feedInput, inner);
+            TowerMath.Gelu(inner);
+            TowerMath.Linear(layer.Linear2Weight, layer.Linear2Bias, inner, attention);
+            TensorPrimitives.Add(x, attention, x);
+            if (!Config.NormFirst)
+            {
+                TowerMath.LayerNorm(x, layer.Norm2Weight, layer.Norm2Bias);
+            }
+        }
+
+        if (_finalNormWeight is not null)
+        {
+            TowerMath.LayerNorm(x, _finalNormWeight, _finalNormBias);
+        }
+    }
+
+    /// <summary>projection(hidden), L2-normalised, into <paramref name="destination"/> (length d_out).</summary>
+    internal void Project(ReadOnlySpan<float> hidden, Span<float> destination)
+    {
+        TowerMath.Linear(_projectionWeight, _projectionBias, hidden, destination);
+        TowerMath.L2Normalize(destination);
+    }
+
+    internal static void RequireLength(int actual, int expected, string name)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException($"Expected a vector of length {expected}, got {actual}.", name);
+        }
+    }
+
+    /// <summary>Causal multi-head attention of one query over cached positions 0..position.</summary>
+    private void Attend(ReadOnlySpan<float> query, int position, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, Span<float> scores, Span<float> context)
+    {
+        var h = Config.Hidden;
+        var headDimension = h / Config.Heads;
+        context.Clear();
+        for (var head = 0; head < Config.Heads; head++)
+        {
+            var offset = head * headDimension;
+            var q = query.Slice(offset, headDimension);
+            for (var j = 0; j <= position; j++)
+            {
+                scores[j] = TensorPrimitives.Dot(q, keys.Slice((j * h) + offset, headDimension)) * _attentionScale;
+            }
+
+            TowerMath.SoftMax(scores);
+            var headContext = context.Slice(offset, headDimension);
+            for (var j = 0; j <= position; j++)
+            {
+                TensorPrimitives.MultiplyAdd(values.Slice((j * h) + offset, headDimension), scores[j], headContext, headContext);
+            }
+        }
+    }
+
+    private byte[] SerializeWeights()
+    {
+        var tensors = new Float32Tensor[_specs.Count];
+        for (var i = 0; i < tensors.Length; i++)
+        {
+            var spec = _specs[i];
+            tensors[i] = new Float32Tensor(spec.Name, spec.Shape, _tensors[spec.Name]);
+        }
+
+        return SafeTensorsFile.Serialize(tensors, new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    private static string HashVersion(byte[] weights) =>
+        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(weights))[..16];
+
+    private static void WriteAtomically(string path, byte[] bytes)
+    {
+        var temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private sealed class Layer(Dictionary<string, float[]> tensors, string prefix)
+    {
+        public float[] InProjWeight { get; } = tensors[prefix + "self_attn.in_proj_weight"];
+
+        public float[] InProjBias { get; } = tensors[prefix + "self_attn.in_proj_bias"];
+
+        public float[] OutProjWeight { get; } = tensors[prefix + "self_attn.out_proj.weight"];
+
+        public float[] OutProjBias { get; } = tensors[prefix + "self_attn.out_proj.bias"];
+
+        public float[] Linear1Weight { get; } = tensors[prefix + "linear1.weight"];
+
+        public float[] Linear1Bias { get; } = tensors[prefix + "linear1.bias"];
+
+        public float[] Linear2Weight { get; } = tensors[prefix + "linear2.weight"];
+
+        public float[] Linear2Bias { get; } = tensors[prefix + "linear2.bias"];
+
+        public float[] Norm1Weight { get; } = tensors[prefix + "norm1.weight"];
+
+        public float[] Norm1Bias { get; } = tensors[prefix + "norm1.bias"];
+
+        public float[] Norm2Weight { get; } = tensors[prefix + "norm2.weight"];
+
+        public float[] Norm2Bias { get; } = tensors[prefix + "norm2.bias"];
+    }
+}

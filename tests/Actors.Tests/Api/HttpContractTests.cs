@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Actors.Tests.Infrastructure;
+
+namespace Actors.Tests.Api;
+
+/// <summary>The HTTP contract of the silo host, through its real pipeline and a real silo.</summary>
+public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFactory>
+{
+    private readonly HttpClient _http = silo.CreateClient();
+
+    private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    private static Uri Url(string path) => new(path, UriKind.Relative);
+
+    private async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await _http.GetAsync(Url(path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private Task<HttpResponseMessage> PostRawAsync(string path, string body) =>
+        _http.PostAsync(Url(path), new StringContent(body, Encoding.UTF8, "application/json"));
+
+    private Task<HttpResponseMessage> PutRawAsync(string path, byte[] body) =>
+        _http.PutAsync(Url(path), new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } });
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string mentions)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains(mentions, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task<string[]> HistoryAsync(string userId) =>
+        (await GetJsonAsync($"/users/{userId}/history")).GetProperty("items").EnumerateArray().Select(e => e.GetString()!).ToArray();
+
+    [Fact]
+    public async Task Health_answers_200_when_ready()
+    {
+        using var response = await _http.GetAsync(Url("/health"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Put_then_get_returns_the_item_and_similar_excludes_it()
+    {
+        var id = Fresh("item");
+        var text = silo.Seeded[4].Text;
+        using var put = await _http.PutAsJsonAsync(Url($"/items/{id}"), new { text });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var item = await GetJsonAsync($"/items/{id}");
+        Assert.Equal(id, item.GetProperty("itemId").GetString());
+        Assert.Equal(text, item.GetProperty("text").GetString());
+
+        var similar = await GetJsonAsync($"/items/{id}/similar?k=3");
+        var items = similar.GetProperty("items").EnumerateArray().ToArray();
+        Assert.Equal(3, items.Length);
+        Assert.Equal(silo.Seeded[4].Id, items[0].GetProperty("itemId").GetString());
+        Assert.DoesNotContain(items, i => i.GetProperty("itemId").GetString() == id);
+        Assert.All(items, i => Assert.False(string.IsNullOrEmpty(i.GetProperty("text").GetString())));
+    }
+
+    [Fact]
+    public async Task Unknown_items_are_404()
+    {
+        await AssertProblemAsync(await _http.GetAsync(Url($"/items/{Fresh("nope")}")), HttpStatusCode.NotFound, "does not exist");
+        await AssertProblemAsync(await _http.GetAsync(Url($"/items/{Fresh("nope")}/similar")), HttpStatusCode.NotFound, "does not exist");
+    }
+
+    [Fact]
+    public async Task An_accepted_event_shows_in_the_history_and_changes_the_recommendations()
+    {
+        var userId = Fresh("user");
+        var before = await GetJsonAsync($"/users/{userId}/recommendations?k=5");
+        Assert.Equal("popularity", before.GetProperty("source").GetString());
+
+        using var accepted = await _http.PostAsJsonAsync(Url("/events"), new { eventId = Fresh("e"), userId, itemId = silo.Seeded[0].Id, timestamp = "2026-11-01T10:00:00Z" });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+
+        var history = await Eventually.MatchesAsync(() => HistoryAsync(userId), h => h.Length == 1, "the event in the history", TimeSpan.FromSeconds(1));
+        Assert.Equal([silo.Seeded[0].Id], history);
+        var after = await GetJsonAsync($"/users/{userId}/recommendations?k=5");
+        Assert.Equal("embedding", after.GetProperty("source").GetString());
+        var recommended = after.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()).ToArray();
+        Assert.Equal(5, recommended.Length);
+        Assert.DoesNotContain(silo.Seeded[0].Id, recommended);
+    }
+
+    [Fact]
+    public async Task A_batch_with_one_bad_event_is_rejected_whole_and_nothing_is_applied()
+    {
+        var userId = Fresh("user");
+        var good = new { eventId = Fresh("e"), userId, itemId = silo.Seeded[1].Id };
+        var unknown = new { eventId = Fresh("e"), userId, itemId = Fresh("no-such-item") };
+
+        using var rejected = await _http.PostAsJsonAsync(Url("/events"), new object[] { good, unknown });
+        await AssertProblemAsync(rejected, HttpStatusCode.BadRequest, "unknown item");
+
+        // Events of one user are applied in order: once the marker shows, anything sent before it would have too.
+        var marker = new { eventId = Fresh("marker"), userId, itemId = silo.Seeded[2].Id };
+        using var accepted = await _http.PostAsJsonAsync(Url("/events"), new[] { marker });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var history = await Eventually.MatchesAsync(() => HistoryAsync(userId), h => h.Length > 0, "the marker event");
+        Assert.Equal([silo.Seeded[2].Id], history);
+    }
+
+    [Fact]
+    public async Task Retrying_a_post_with_the_same_event_ids_is_harmless()
+    {
+        var userId = Fresh("user");
+        var events = new[]
+        {
+            new { eventId = Fresh("e"), userId, itemId = silo.Seeded[3].Id },
+            new { eventId = Fresh("e"), userId, itemId = silo.Seeded[5].Id },
+        };
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            using var response = await _http.PostAsJsonAsync(Url("/events"), events);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+        var marker = new { eventId = Fresh("marker"), userId, itemId = silo.Seeded[6].Id };
+        using (await _http.PostAsJsonAsync(Url("/events"), marker))
+        {
+        }
+        var history = await Eventually.MatchesAsync(() => HistoryAsync(userId), h => h.Contains(silo.Seeded[6].Id), "the marker event");
+        Assert.Equal([silo.Seeded[3].Id, silo.Seeded[5].Id, silo.Seeded[6].Id], history);
+    }
+
+    public static TheoryData<string, string> BadEventBodies => new()
+    {
+        { "{not json", "not valid JSON" },
+        { "", "not valid JSON" },
+        { "42", "one event object or an array" },
+        { "[]", "no events" },
+        { "[1]", "must be an object" },
+        { "{}", "'eventId' is missing" },
+        { """{"eventId":"a","userId":"u"}""", "'itemId' is missing" },
+        { """{"eventId":7,"userId":"u","itemId":"i"}""", "'eventId' must be a string" },
+        { """{"eventId":"a","userId":null,"itemId":"i"}""", "'userId' must be a string" },
+        { """{"eventId":"a","userId":"","itemId":"i"}""", "userId must be a non-empty string" },
+        { """{"eventId":"a","userId":"u\u0001","itemId":"i"}""", "control" },
+        { """{"eventId":"a","userId":"u","itemId":"i","timestamp":"yesterday"}""", "ISO-8601" },
+        { """{"eventId":"a","userId":"u","itemId":"i","timestamp":5}""", "ISO-8601" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadEventBodies))]
+    public async Task Malformed_events_get_400_naming_the_problem(string body, string mentions) =>
+        await AssertProblemAsync(await PostRawAsync("/events", body), HttpStatusCode.BadRequest, mentions);
+
+    [Fact]
+    public async Task Too_many_events_in_one_request_get_400()
+    {
+        var events = Enumerable.Range(0, 51).Select(i => new { eventId = $"e{i}", userId = "u", itemId = silo.Seeded[0].Id });
+        await AssertProblemAsync(await _http.PostAsJsonAsync(Url("/events"), events), HttpStatusCode.BadRequest, "at most 50");
+    }
+
+    [Fact]
+    public async Task Bad_item_bodies_get_400_and_store_nothing()
+    {
+        var id = Fresh("item");
+        var bodies = new[]
+        {
+            (Encoding.UTF8.GetBytes("{\"text\": 5}"), "must be a string"),
+            (Encoding.UTF8.GetBytes("{\"text\": \"\"}"), "non-empty"),
+            (Encoding.UTF8.GetBytes("{\"text\": \"   \"}"), "non-empty"),
+            (Encoding.UTF8.GetBytes("{}"), "'text' is missing"),
+            (Encoding.UTF8.GetBytes("[\"text\"]"), "must be an object"),
+            (Encoding.UTF8.GetBytes($"{{\"text\": \"{new string('x', 2001)}\"}}"), "at most 2000"),
+            (new byte[] { (byte)'{', (byte)'"', (byte)'t', (byte)'e', (byte)'x', (byte)'t', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}' }, "not valid JSON"),
+        };
+        foreach (var (body, mentions) in bodies)
+        {
+            await AssertProblemAsync(await PutRawAsync($"/items/{id}", body), HttpStatusCode.BadRequest, mentions);
+        }
+        await AssertProblemAsync(await _http.GetAsync(Url($"/items/{id}")), HttpStatusCode.NotFound, "does not exist");
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    [InlineData("1001")]
+    [InlineData("ten")]
+    [InlineData("1.5")]
+    public async Task K_outside_1_to_1000_gets_400(string k)
+    {
+        await AssertProblemAsync(await _http.GetAsync(Url($"/users/someone/recommendations?k={k}")), HttpStatusCode.BadRequest, "k must be an integer in 1..1000");
+        await AssertProblemAsync(await _http.GetAsync(Url($"/items/{silo.Seeded[0].Id}/similar?k={k}")), HttpStatusCode.BadRequest, "k must be an integer in 1..1000");
+    }
+}

@@ -1,0 +1,62 @@
+using Actors.Dataset;
+using Actors.Grains.Hosting;
+using Microsoft.Extensions.Configuration;
+using Orleans.TestingHost;
+
+namespace Actors.Tests.Infrastructure;
+
+/// <summary>
+/// A real two-silo Orleans cluster in this process, configured exactly as the silo host configures itself
+/// (grains, ONNX encoder, memory storage, memory streams), seeded with the first items of the sample catalog.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public const int SeedItems = 200;
+
+    /// <summary>Window length of user histories in this cluster (small, so tests can slide it).</summary>
+    public const int HistoryLength = 8;
+
+    private InProcessTestCluster? _cluster;
+
+    public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not deployed.");
+
+    public IClusterClient Client => Cluster.Client;
+
+    public UniSRecDataset Dataset { get; } = UniSRecDataset.Load(RepositoryPaths.Scientific);
+
+    /// <summary>The seeded items, in data-set order.</summary>
+    public IReadOnlyList<CatalogItem> Seeded => Dataset.Items.Take(SeedItems).ToArray();
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Index:Shards"] = "5",
+            ["Users:HistoryLength"] = HistoryLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Users:RememberedEventIds"] = "100",
+        }));
+        builder.ConfigureSilo((_, silo) => silo.AddActors().AddActorsInMemoryProviders());
+        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+
+        await Parallel.ForEachAsync(Seeded, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (item, ct) =>
+            await Client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.StopAllSilosAsync();
+            await _cluster.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollectionDefinition : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
