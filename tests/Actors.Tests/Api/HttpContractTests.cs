@@ -173,7 +173,7 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
             (Encoding.UTF8.GetBytes("{}"), "'text' is missing"),
             (Encoding.UTF8.GetBytes("[\"text\"]"), "must be an object"),
             (Encoding.UTF8.GetBytes($"{{\"text\": \"{new string('x', 2001)}\"}}"), "at most 2000"),
-            (new byte[] { (byte)'{', (byte)'"', (byte)'t', (byte)'e', (byte)'x', (byte)'t', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}' }, "not valid JSON"),
+            (new byte[] { (byte)'{', (byte)'"', (byte)'t', (byte)'e', (byte)'x', (byte)'t', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}' }, "not valid"),
         };
         foreach (var (body, mentions) in bodies)
         {
