@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Actors;
 
 /// <summary>
@@ -15,7 +17,14 @@ public interface IItemGrain : IGrainWithStringKey
     [Alias("Upsert")]
     Task<ItemView> UpsertAsync(string text, CancellationToken cancellationToken = default);
 
-    /// <summary>The embeddings, refreshed first if the encoder or model changed; null when the item does not exist.</summary>
+    /// <summary>
+    /// Brings the embeddings up to date with the silo's encoder and model (also done on activation) and re-registers
+    /// the item with its shard. One-way: shards send it to their items after a model change.
+    /// </summary>
+    [Alias("Refresh"), OneWay]
+    Task RefreshAsync();
+
+    /// <summary>The embeddings and the versions they were computed with; null when the item does not exist.</summary>
     [Alias("GetEmbeddings")]
     Task<ItemEmbeddings?> GetEmbeddingsAsync();
 }
@@ -36,8 +45,9 @@ public interface IEncoderGrain : IGrainWithIntegerKey
 [Alias("Actors.IIndexShardGrain")]
 public interface IIndexShardGrain : IGrainWithIntegerKey
 {
+    /// <summary>Adds or replaces an item's embedding, computed with model <paramref name="modelVersion"/>.</summary>
     [Alias("Upsert")]
-    Task UpsertAsync(string itemId, float[] embedding);
+    Task UpsertAsync(string itemId, float[] embedding, string modelVersion);
 
     [Alias("Remove")]
     Task RemoveAsync(string itemId);

@@ -1,4 +1,5 @@
 using Actors.Encoder;
+using Actors.Grains.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,9 @@ public static class ActorsSiloBuilderExtensions
             .Validate(o => o.HalfLife > TimeSpan.Zero, "Popularity:HalfLife must be positive.").ValidateOnStart();
         services.AddOptions<ItemOptions>().BindConfiguration(ItemOptions.Section)
             .Validate(o => o.MaxTextLength > 0, "Items:MaxTextLength must be positive.").ValidateOnStart();
+
+        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section);
+        services.AddSingleton(sp => ServingModel.Load(sp.GetRequiredService<IOptions<ModelOptions>>().Value.Path, AppContext.BaseDirectory));
 
         // One ONNX session per silo, shared by every encoder grain activation through one micro-batcher.
         services.AddSingleton(sp => new TextEncoder(

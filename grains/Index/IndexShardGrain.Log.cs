@@ -6,4 +6,10 @@ internal sealed partial class IndexShardGrain
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard} activated with {Count} items from its snapshot")]
     private partial void LogActivated(long shard, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard}: snapshot was made with model {Old}, this silo serves {New}; refreshing {Count} items")]
+    private partial void LogModelChanged(long shard, string? old, string @new, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Index shard {Shard}: item {ItemId} arrived with model {Other}, this silo serves {Current}")]
+    private partial void LogForeignModel(long shard, string itemId, string other, string current);
 }

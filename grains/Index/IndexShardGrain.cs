@@ -1,4 +1,5 @@
 using Actors.Grains.Hosting;
+using Actors.Grains.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
@@ -15,6 +16,7 @@ namespace Actors.Grains.Index;
 internal sealed partial class IndexShardGrain(
     [PersistentState("shard", StorageNames.Actors)] IPersistentState<ShardState> state,
     IOptions<IndexOptions> options,
+    ServingModel model,
     ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain
 {
     private Actors.VectorIndex.ExactVectorIndex? _index;
@@ -30,6 +32,16 @@ internal sealed partial class IndexShardGrain(
         }
         var restored = state.State.Embeddings.Count;
         LogActivated(Shard, restored);
+        if (restored > 0 && state.State.ModelVersion != model.Version)
+        {
+            // A new model was deployed: the items recompute their embeddings (no re-encoding) and upsert them here.
+            // One-way calls, so this shard never waits on an item that is waiting on it.
+            LogModelChanged(Shard, state.State.ModelVersion, model.Version, restored);
+            foreach (var itemId in state.State.Embeddings.Keys)
+            {
+                _ = GrainFactory.GetGrain<IItemGrain>(itemId).RefreshAsync();
+            }
+        }
         // The snapshot lives in the index from here on; the state object is refilled only when written.
         state.State.Embeddings.Clear();
         this.RegisterGrainTimer(SnapshotIfDirtyAsync, options.Value.SnapshotInterval, options.Value.SnapshotInterval);
@@ -42,8 +54,14 @@ internal sealed partial class IndexShardGrain(
         _index?.Dispose();
     }
 
-    public Task UpsertAsync(string itemId, float[] embedding)
+    public Task UpsertAsync(string itemId, float[] embedding, string modelVersion)
     {
+        if (modelVersion != model.Version)
+        {
+            // An item computed on a silo that serves another model (a rolling deployment in progress): kept, and
+            // logged so that mixed embedding spaces are visible; the item is refreshed when it next activates.
+            LogForeignModel(Shard, itemId, modelVersion, model.Version);
+        }
         IndexFor(embedding.Length).Upsert(itemId, embedding);
         _dirty = true;
         return Task.CompletedTask;
@@ -91,6 +109,7 @@ internal sealed partial class IndexShardGrain(
             return;
         }
         _dirty = false;
+        state.State.ModelVersion = model.Version;
         foreach (var (itemId, embedding) in _index.Snapshot())
         {
             state.State.Embeddings[itemId] = embedding;

@@ -5,4 +5,7 @@ namespace Actors.Grains.Index;
 public sealed class ShardState
 {
     [Id(0)] public Dictionary<string, float[]> Embeddings { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The model the embeddings were computed with.</summary>
+    [Id(1)] public string? ModelVersion { get; set; }
 }

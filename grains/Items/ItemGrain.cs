@@ -1,5 +1,6 @@
 using Actors.Encoder;
 using Actors.Grains.Hosting;
+using Actors.Grains.Model;
 using Actors.VectorIndex;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,30 +9,42 @@ namespace Actors.Grains.Items;
 
 /// <summary>
 /// Owns an item's text and embeddings. Re-encodes when the text or the encoder changes and keeps the
-/// owning index shard up to date. Until the trained preference model is deployed the item embedding is
-/// the content embedding.
+/// owning index shard up to date. The item embedding is the serving model's item tower over the content
+/// embedding; a change of model recomputes it without re-encoding.
 /// </summary>
 internal sealed partial class ItemGrain(
     [PersistentState("item", StorageNames.Actors)] IPersistentState<ItemState> state,
     TextEncoder encoder,
+    ServingModel model,
     IOptions<IndexOptions> indexOptions,
     IOptions<ItemOptions> itemOptions,
     ILogger<ItemGrain> logger) : Grain, IItemGrain
 {
-    /// <summary>The model version of embeddings that are the content embedding itself.</summary>
-    internal const string ContentModelVersion = "content";
-
     private string ItemId => this.GetPrimaryKeyString();
 
     private IIndexShardGrain Shard =>
         GrainFactory.GetGrain<IIndexShardGrain>(Partitioner.ShardOf(ItemId, indexOptions.Value.Shards));
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => RefreshAsync();
+
+    public async Task RefreshAsync()
     {
-        if (state.RecordExists && state.State.EncoderVersion != encoder.ModelVersion)
+        if (!state.RecordExists)
+        {
+            return;
+        }
+        if (state.State.EncoderVersion != encoder.ModelVersion)
         {
             LogReencoding(ItemId, state.State.EncoderVersion, encoder.ModelVersion);
-            await EncodeAndIndexAsync(state.State.Text!, cancellationToken);
+            await EncodeAndIndexAsync(state.State.Text!, CancellationToken.None);
+        }
+        else if (state.State.ModelVersion != model.Version)
+        {
+            LogRealigning(ItemId, state.State.ModelVersion, model.Version);
+            state.State.Item = model.ItemEmbedding(state.State.Content!);
+            state.State.ModelVersion = model.Version;
+            await state.WriteStateAsync();
+            await Shard.UpsertAsync(ItemId, state.State.Item, model.Version);
         }
     }
 
@@ -43,8 +56,9 @@ internal sealed partial class ItemGrain(
         ItemValidation.ThrowIfInvalidText(text, itemOptions.Value.MaxTextLength);
         if (state.RecordExists && state.State.Text == text && state.State.EncoderVersion == encoder.ModelVersion)
         {
-            // Unchanged: make sure the shard has it (idempotent), so a retried upsert always ends searchable.
-            await Shard.UpsertAsync(ItemId, state.State.Item!);
+            // Unchanged (activation already aligned it with the model): make sure the shard has it, idempotently,
+            // so a retried upsert always ends searchable.
+            await Shard.UpsertAsync(ItemId, state.State.Item!, state.State.ModelVersion!);
         }
         else
         {
@@ -63,12 +77,12 @@ internal sealed partial class ItemGrain(
         var (content, encoderVersion) = await GrainFactory.GetGrain<IEncoderGrain>(0).EncodeAsync(text, cancellationToken);
         state.State.Text = text;
         state.State.Content = content;
-        state.State.Item = content;
+        state.State.Item = model.ItemEmbedding(content);
         state.State.EncoderVersion = encoderVersion;
-        state.State.ModelVersion = ContentModelVersion;
+        state.State.ModelVersion = model.Version;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         // Stored first, then indexed: a failure in between leaves a stored item that the next upsert indexes.
         await state.WriteStateAsync(cancellationToken);
-        await Shard.UpsertAsync(ItemId, content);
+        await Shard.UpsertAsync(ItemId, state.State.Item, model.Version);
     }
 }

@@ -1,4 +1,5 @@
 using Actors.Grains.Hosting;
+using Actors.Grains.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
@@ -7,21 +8,20 @@ using Orleans.Streams.Core;
 namespace Actors.Grains.Users;
 
 /// <summary>
-/// Owns a user's rolling history and keeps the user embedding current on every event, incrementally:
-/// appending an event adds its item's content embedding to a running sum and evicting the oldest subtracts
-/// it, O(d) per event. Consumes the user's event stream by implicit subscription; an event id is applied once.
+/// Owns a user's rolling history and keeps the user embedding current on every event, incrementally: the
+/// serving model's user tower appends one position per event (the LEARN towers reuse the cached keys and values of
+/// earlier positions; the content baseline keeps a running sum). The tower lives in memory and is rebuilt on
+/// activation from the history. Consumes the user's event stream by implicit subscription; an event id is applied once.
 /// </summary>
 [ImplicitStreamSubscription(StreamNames.Interactions)]
 internal sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Actors)] IPersistentState<UserState> state,
     IOptions<UserOptions> options,
+    ServingModel model,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
 {
     private readonly HashSet<string> _appliedEventIds = new(StringComparer.Ordinal);
-
-    // Content embeddings of the window, aligned with state.History; null where the item no longer exists.
-    private readonly List<float[]?> _window = [];
-    private RunningMean? _mean;
+    private readonly IUserEmbedding _embedding = model.CreateUserEmbedding(options.Value.HistoryLength);
 
     private string UserId => this.GetPrimaryKeyString();
 
@@ -34,11 +34,7 @@ internal sealed partial class UserGrain(
         _appliedEventIds.UnionWith(state.State.EvictedEventIds);
 
         // The embeddings are not persisted with the history: they are the items' to own, fetched once here.
-        var embeddings = await Task.WhenAll(state.State.History.Select(e => GrainFactory.GetGrain<IItemGrain>(e.ItemId).GetEmbeddingsAsync()));
-        foreach (var embedding in embeddings)
-        {
-            AddToWindow(embedding?.Content);
-        }
+        _embedding.Rebuild(await HistoryContentsAsync());
     }
 
     public Task<HistoryEntry[]> GetHistoryAsync() => Task.FromResult(state.State.History.ToArray());
@@ -46,14 +42,15 @@ internal sealed partial class UserGrain(
     public Task<UserProfile> GetProfileAsync() =>
         Task.FromResult(new UserProfile(
             UserId,
-            _mean?.Normalized(),
+            _embedding.Current(),
             state.State.History.Select(e => e.ItemId).Distinct(StringComparer.Ordinal).ToArray(),
-            Items.ItemGrain.ContentModelVersion));
+            model.Version));
 
     public async Task<float[]?> RecomputeEmbeddingAsync()
     {
-        var embeddings = await Task.WhenAll(state.State.History.Select(e => GrainFactory.GetGrain<IItemGrain>(e.ItemId).GetEmbeddingsAsync()));
-        return RunningMean.FromScratch(embeddings.Where(e => e is not null).Select(e => e!.Content).ToList());
+        var fresh = model.CreateUserEmbedding(options.Value.HistoryLength);
+        fresh.Rebuild(await HistoryContentsAsync());
+        return fresh.Current();
     }
 
     public async Task<int> ApplyAsync(InteractionEvent[] events)
@@ -110,31 +107,21 @@ internal sealed partial class UserGrain(
 
         state.State.History.Add(new HistoryEntry(evt.EventId, evt.ItemId, evt.Timestamp));
         _appliedEventIds.Add(evt.EventId);
-        AddToWindow(embeddings.Content);
+        _embedding.Append(embeddings.Content);
 
-        var bound = options.Value.HistoryLength;
-        while (state.State.History.Count > bound)
+        while (state.State.History.Count > options.Value.HistoryLength)
         {
-            var evicted = state.State.History[0];
+            RememberEvicted(state.State.History[0].EventId);
             state.State.History.RemoveAt(0);
-            if (_window[0] is { } vector)
-            {
-                _mean!.Remove(vector);
-            }
-            _window.RemoveAt(0);
-            RememberEvicted(evicted.EventId);
         }
         return true;
     }
 
-    private void AddToWindow(float[]? content)
+    /// <summary>The content embeddings of the history, oldest first; items that no longer exist are left out.</summary>
+    private async Task<IEnumerable<float[]>> HistoryContentsAsync()
     {
-        _window.Add(content);
-        if (content is not null)
-        {
-            _mean ??= new RunningMean(content.Length);
-            _mean.Add(content);
-        }
+        var embeddings = await Task.WhenAll(state.State.History.Select(e => GrainFactory.GetGrain<IItemGrain>(e.ItemId).GetEmbeddingsAsync()));
+        return embeddings.Where(e => e is not null).Select(e => e!.Content);
     }
 
     private void RememberEvicted(string eventId)

@@ -9,7 +9,7 @@ namespace Actors.Tests.Infrastructure;
 /// A real two-silo Orleans cluster in this process, configured exactly as the silo host configures itself
 /// (grains, ONNX encoder, memory storage, memory streams), seeded with the first items of the sample catalog.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     public const int SeedItems = 200;
 
@@ -27,15 +27,19 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The seeded items, in data-set order.</summary>
     public IReadOnlyList<CatalogItem> Seeded => Dataset.Items.Take(SeedItems).ToArray();
 
-    public async Task InitializeAsync()
+    /// <summary>Configuration of every silo, on top of the silo's defaults.</summary>
+    protected virtual Dictionary<string, string?> Settings() => new()
+    {
+        ["Index:Shards"] = "5",
+        ["Users:HistoryLength"] = HistoryLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Users:RememberedEventIds"] = "100",
+    };
+
+    public virtual async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Index:Shards"] = "5",
-            ["Users:HistoryLength"] = HistoryLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Users:RememberedEventIds"] = "100",
-        }));
+        var settings = Settings();
+        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
         builder.ConfigureSilo((_, silo) => silo.AddActors().AddActorsInMemoryProviders());
         builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
         _cluster = builder.Build();
@@ -45,7 +49,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             await Client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_cluster is not null)
         {

@@ -1,0 +1,95 @@
+using Actors.Grains.Users;
+using Actors.Model;
+
+namespace Actors.Grains.Model;
+
+/// <summary>
+/// What item and user embeddings are on this silo: the trained LEARN towers named in <see cref="ModelOptions"/>, or the
+/// content baseline when none is configured. Loaded once per silo; immutable and thread-safe.
+/// </summary>
+public sealed class ServingModel
+{
+    /// <summary>The version of embeddings that are the content embedding itself (no model).</summary>
+    public const string ContentVersion = "content";
+
+    private readonly PreferenceModel? _model;
+
+    private ServingModel(PreferenceModel? model) => _model = model;
+
+    /// <summary>The model version stored beside every item embedding; a change refreshes them.</summary>
+    public string Version => _model?.Version ?? ContentVersion;
+
+    /// <summary>The content baseline (no alignment model).</summary>
+    public static ServingModel Content { get; } = new(null);
+
+    /// <summary>The model at <paramref name="path"/> (relative to <paramref name="baseDirectory"/>), or the content baseline when the path is empty.</summary>
+    public static ServingModel Load(string? path, string baseDirectory) =>
+        string.IsNullOrWhiteSpace(path)
+            ? Content
+            : new ServingModel(PreferenceModel.Load(System.IO.Path.GetFullPath(path, baseDirectory)));
+
+    /// <summary>Wraps an already loaded model (tests, benchmarks).</summary>
+    public static ServingModel From(PreferenceModel model) => new(model);
+
+    /// <summary>The item tower: content embedding → item embedding.</summary>
+    public float[] ItemEmbedding(float[] content) => _model is null ? content : _model.ItemEmbedding(content);
+
+    /// <summary>A fresh incremental user tower over a window of <paramref name="window"/> interactions.</summary>
+    public IUserEmbedding CreateUserEmbedding(int window) =>
+        _model is null ? new MeanUserEmbedding(window) : new TowerUserEmbedding(_model.CreateUserState(window));
+
+    private sealed class TowerUserEmbedding(UserTowerState state) : IUserEmbedding
+    {
+        public void Append(float[] content) => state.Append(content);
+
+        public void Rebuild(IEnumerable<float[]> contents) => state.Rebuild(contents);
+
+        public float[]? Current() => state.Count == 0 ? null : state.Embedding.ToArray();
+    }
+}
+
+/// <summary>
+/// A user embedding kept up to date one interaction at a time over a sliding window (each instance belongs to one
+/// user grain: not thread-safe).
+/// </summary>
+public interface IUserEmbedding
+{
+    /// <summary>Adds the newest interaction's content embedding; the oldest leaves the window when it is full.</summary>
+    void Append(float[] content);
+
+    /// <summary>Starts over from <paramref name="contents"/>, oldest first (e.g. on grain activation).</summary>
+    void Rebuild(IEnumerable<float[]> contents);
+
+    /// <summary>The current embedding (unit length), or null before any interaction.</summary>
+    float[]? Current();
+}
+
+/// <summary>LEARN's "without alignment" user embedding: the mean of the window's content embeddings, as a running sum.</summary>
+internal sealed class MeanUserEmbedding(int window) : IUserEmbedding
+{
+    private readonly Queue<float[]> _window = new();
+    private RunningMean? _mean;
+
+    public void Append(float[] content)
+    {
+        _mean ??= new RunningMean(content.Length);
+        _mean.Add(content);
+        _window.Enqueue(content);
+        if (_window.Count > window)
+        {
+            _mean.Remove(_window.Dequeue());
+        }
+    }
+
+    public void Rebuild(IEnumerable<float[]> contents)
+    {
+        _window.Clear();
+        _mean = null;
+        foreach (var content in contents)
+        {
+            Append(content);
+        }
+    }
+
+    public float[]? Current() => _mean?.Normalized();
+}

@@ -1,0 +1,80 @@
+using System.Numerics.Tensors;
+using Actors.Ingest;
+using Actors.Tests.Infrastructure;
+
+namespace Actors.Tests.Cluster;
+
+/// <summary>A cluster serving a trained-model artifact: item and user towers in the grains, incremental user updates.</summary>
+[Collection(ModelClusterCollectionDefinition.Name)]
+public sealed class ModelServingTests(ModelClusterFixture fixture)
+{
+    private IClusterClient Client => fixture.Client;
+
+    private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    private static void AssertClose(float[] expected, float[] actual, float tolerance)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i], tolerance);
+        }
+    }
+
+    [Fact]
+    public async Task Item_embeddings_are_the_item_tower_over_the_content_embedding_with_the_model_version()
+    {
+        var item = fixture.Seeded[12];
+        var embeddings = await Client.GetGrain<IItemGrain>(item.Id).GetEmbeddingsAsync();
+
+        Assert.NotNull(embeddings);
+        Assert.Equal(fixture.Model.Version, embeddings.ModelVersion);
+        Assert.Equal(384, embeddings.Content.Length);
+        AssertClose(fixture.Model.ItemEmbedding(embeddings.Content), embeddings.Item, 1e-6f);
+    }
+
+    [Fact]
+    public async Task The_user_embedding_is_the_user_tower_over_the_window_after_every_event()
+    {
+        var userId = Fresh("user");
+        var user = Client.GetGrain<IUserGrain>(userId);
+        var random = new Random(9);
+        var window = new List<float[]>();
+        for (var n = 0; n < ClusterFixture.HistoryLength * 2 + 3; n++)
+        {
+            var item = fixture.Seeded[random.Next(fixture.Seeded.Count)];
+            await user.ApplyAsync([new InteractionEvent(Fresh("evt"), userId, item.Id, DateTimeOffset.UtcNow)]);
+            window.Add((await Client.GetGrain<IItemGrain>(item.Id).GetEmbeddingsAsync())!.Content);
+            if (window.Count > ClusterFixture.HistoryLength)
+            {
+                window.RemoveAt(0);
+            }
+
+            var profile = await user.GetProfileAsync();
+            Assert.Equal(fixture.Model.Version, profile.ModelVersion);
+            AssertClose(fixture.Model.UserEmbedding(window), profile.Embedding!, 1e-4f);
+            AssertClose((await user.RecomputeEmbeddingAsync())!, profile.Embedding!, 1e-4f);
+        }
+    }
+
+    [Fact]
+    public async Task Recommendations_rank_items_by_user_and_item_tower_similarity()
+    {
+        var userId = Fresh("user");
+        var history = fixture.Seeded.Skip(60).Take(4).Select(i => i.Id).ToArray();
+        await new EventPublisher(Client).PublishAsync(history.Select(i => new InteractionEvent(Fresh("evt"), userId, i, DateTimeOffset.UtcNow)).ToArray());
+        await Eventually.MatchesAsync(() => Client.GetGrain<IUserGrain>(userId).GetHistoryAsync(), h => h.Length == 4, "4 events in the history");
+
+        var result = await Client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, 10);
+        var profile = await Client.GetGrain<IUserGrain>(userId).GetProfileAsync();
+
+        Assert.Equal("embedding", result.Source);
+        Assert.Equal(10, result.Items.Length);
+        Assert.Empty(result.Items.Select(i => i.ItemId).Intersect(history));
+        foreach (var recommended in result.Items)
+        {
+            var item = (await Client.GetGrain<IItemGrain>(recommended.ItemId).GetEmbeddingsAsync())!.Item;
+            Assert.Equal(TensorPrimitives.Dot(profile.Embedding!, item), recommended.Score, 1e-5f);
+        }
+    }
+}
