@@ -91,6 +91,49 @@ public sealed class UniSRecDataset
         return sequences;
     }
 
+    /// <summary>
+    /// The first <paramref name="maxUsers"/> users with their rows, and only the items those rows name (re-indexed in
+    /// catalog order): a small, self-consistent sample for demos and tests. The whole set when it has no more users.
+    /// </summary>
+    public UniSRecDataset FirstUsers(int maxUsers)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxUsers);
+        if (maxUsers >= UserIds.Count)
+        {
+            return this;
+        }
+        var used = new bool[Items.Count];
+        foreach (var rows in (IReadOnlyList<Interaction>[])[Train, Valid, Test])
+        {
+            foreach (var row in rows)
+            {
+                if (row.User < maxUsers)
+                {
+                    used[row.Target] = true;
+                    foreach (var item in row.History)
+                    {
+                        used[item] = true;
+                    }
+                }
+            }
+        }
+        var newIndex = new int[Items.Count];
+        var items = new List<CatalogItem>();
+        for (var i = 0; i < Items.Count; i++)
+        {
+            newIndex[i] = used[i] ? items.Count : -1;
+            if (used[i])
+            {
+                items.Add(Items[i] with { Index = items.Count });
+            }
+        }
+        Interaction[] Keep(IReadOnlyList<Interaction> rows) =>
+            rows.Where(r => r.User < maxUsers)
+                .Select(r => new Interaction(r.User, Array.ConvertAll(r.History, h => newIndex[h]), newIndex[r.Target]))
+                .ToArray();
+        return new UniSRecDataset(Name, Directory, [.. items], UserIds.Take(maxUsers).ToArray(), Keep(Train), Keep(Valid), Keep(Test), $"{ContentHash}-u{maxUsers}");
+    }
+
     /// <summary>Finds the data set's name in <paramref name="directory"/>: the prefix of its single <c>*.text</c> file.</summary>
     public static string DetectName(string directory)
     {

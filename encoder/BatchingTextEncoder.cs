@@ -175,7 +175,11 @@ public sealed class BatchingTextEncoder : IAsyncDisposable, IDisposable
 
         try
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var embeddings = _encoder.Encode(texts);
+            EncoderInstruments.BatchDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            EncoderInstruments.BatchSize.Record(texts.Length);
+            EncoderInstruments.TextsEncoded.Add(texts.Length);
             Interlocked.Increment(ref _batchesRun);
             Interlocked.Add(ref _textsEncoded, texts.Length);
             for (var i = 0; i < live.Count; i++)

@@ -48,11 +48,15 @@ public sealed record UserProfile(
     [property: Id(2)] string[] SeenItems,
     [property: Id(3)] string ModelVersion);
 
-/// <summary>A retrieval answer: best first. <see cref="Source"/> says how it was made ("embedding", "popularity").</summary>
+/// <summary>
+/// A retrieval answer: best first. <see cref="Source"/> says how it was made ("embedding", "popularity");
+/// <see cref="Partial"/> is true when some index shard did not answer in time, so better items may be missing.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.Recommendations")]
 public sealed record Recommendations(
     [property: Id(0)] ScoredItem[] Items,
-    [property: Id(1)] string Source);
+    [property: Id(1)] string Source,
+    [property: Id(2)] bool Partial = false);
 
 /// <summary>A shard's search hit: an item id and its score; texts are filled in by the retrieval grain.</summary>
 [GenerateSerializer, Immutable, Alias("Actors.ShardHit")]

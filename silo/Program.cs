@@ -9,8 +9,10 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 builder.AddActorsSilo();
+builder.AddActorsObservability();
 
 var app = builder.Build();
+app.MapActorsObservability();
 app.MapActorsApi();
 app.Run();
 

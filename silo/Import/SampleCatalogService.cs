@@ -54,6 +54,10 @@ internal sealed partial class SampleCatalogService(
     {
         var directory = Path.GetFullPath(options.Value.SampleDataset, AppContext.BaseDirectory);
         var dataset = UniSRecDataset.Load(directory);
+        if (options.Value.MaxUsers > 0)
+        {
+            dataset = dataset.FirstUsers(options.Value.MaxUsers);
+        }
         LogImporting(dataset.Name, dataset.Items.Count, directory);
         var watch = Stopwatch.StartNew();
         var lastLogged = new Dictionary<string, int>();
