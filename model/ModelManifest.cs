@@ -14,7 +14,7 @@ internal static class ModelManifest
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static (PreferenceModelConfig Config, string? Version, Dictionary<string, JsonElement> Extra) Read(string path)
+    public static (PreferenceModelConfig Config, string? Version, Dictionary<string, JsonElement> Extra, string[]? ItemIds) Read(string path)
     {
         Document? document;
         try
@@ -59,7 +59,20 @@ internal static class ModelManifest
                 "content" => ItemTowerKind.Content,
                 var other => throw new ModelFormatException($"{path}: itemTower is '{other}'; expected 'shared' or 'content'."),
             },
+            IdEmbeddings = document.ItemIds?.Length ?? 0,
         };
+        if (document.ItemIds is { } ids)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var id in ids)
+            {
+                if (string.IsNullOrEmpty(id) || !seen.Add(id))
+                {
+                    throw new ModelFormatException($"{path}: itemIds holds an empty or repeated token '{id}'; each row of id_embedding needs its own item token.");
+                }
+            }
+        }
+
         try
         {
             config.Validate();
@@ -78,10 +91,10 @@ internal static class ModelManifest
             }
         }
 
-        return (config, string.IsNullOrEmpty(document.Version) ? null : document.Version, extra);
+        return (config, string.IsNullOrEmpty(document.Version) ? null : document.Version, extra, document.ItemIds);
     }
 
-    public static byte[] Serialize(PreferenceModelConfig config, string version, IReadOnlyDictionary<string, JsonElement> extra)
+    public static byte[] Serialize(PreferenceModelConfig config, string version, IReadOnlyDictionary<string, JsonElement> extra, IReadOnlyList<string> itemIds)
     {
         var document = new Document
         {
@@ -98,6 +111,7 @@ internal static class ModelManifest
             MaxLength = config.MaxLength,
             ItemTower = config.ItemTower == ItemTowerKind.Content ? "content" : "shared",
             Version = version,
+            ItemIds = itemIds.Count == 0 ? null : [.. itemIds],
             Extra = extra.Count == 0 ? null : new Dictionary<string, JsonElement>(extra, StringComparer.Ordinal),
         };
         return JsonSerializer.SerializeToUtf8Bytes(document, SerializerOptions);
@@ -146,6 +160,9 @@ internal static class ModelManifest
 
         [JsonPropertyName("version")]
         public string? Version { get; set; }
+
+        [JsonPropertyName("itemIds")]
+        public string[]? ItemIds { get; set; }
 
         [JsonExtensionData]
         public Dictionary<string, JsonElement>? Extra { get; set; }

@@ -26,6 +26,9 @@ public sealed class PreferenceModel
     private readonly Dictionary<string, float[]> _tensors;
     private readonly float[] _adaptorWeight;
     private readonly float[] _adaptorBias;
+    private readonly float[]? _idEmbedding;
+    private readonly string[] _itemIds;
+    private readonly Dictionary<string, int>? _idRows;
     private readonly float[]? _position;
     private readonly Layer[] _layers;
     private readonly float[]? _finalNormWeight;
@@ -38,9 +41,21 @@ public sealed class PreferenceModel
         PreferenceModelConfig config,
         Dictionary<string, float[]> tensors,
         string? version,
-        IReadOnlyDictionary<string, JsonElement>? metadata)
+        IReadOnlyDictionary<string, JsonElement>? metadata,
+        IReadOnlyList<string>? itemIds)
     {
         Config = config;
+        _itemIds = ItemIdsFor(config, itemIds);
+        if (config.IdEmbeddings > 0)
+        {
+            _idEmbedding = tensors["id_embedding.weight"];
+            _idRows = new Dictionary<string, int>(_itemIds.Length, StringComparer.Ordinal);
+            for (var i = 0; i < _itemIds.Length; i++)
+            {
+                _idRows[_itemIds[i]] = i;
+            }
+        }
+
         _specs = config.TensorSpecs();
         _tensors = tensors;
         _adaptorWeight = tensors["adaptor.weight"];
@@ -83,11 +98,21 @@ public sealed class PreferenceModel
     /// <summary>d_out, the length of user and item embeddings.</summary>
     public int OutputDimension => Config.OutputDimension;
 
-    /// <summary>The training window, and the default window of <see cref="UserTowerState"/> and <see cref="UserEmbedding"/>.</summary>
+    /// <summary>The training window, and the default window of <see cref="UserTowerState"/> and <see cref="UserEmbedding(IReadOnlyList{float[]})"/>.</summary>
     public int MaxLength => Config.MaxLength;
 
     /// <summary>The manifest's <c>version</c>, or <c>sha256:</c> + 16 hex digits of the weights file when it has none.</summary>
     public string Version { get; }
+
+    /// <summary>
+    /// The item tokens of the rows of <c>id_embedding.weight</c> (row i = token i); empty when the model has no id
+    /// embeddings (<see cref="PreferenceModelConfig.IdEmbeddings"/> = 0).
+    /// </summary>
+    public IReadOnlyList<string> ItemIds => _itemIds;
+
+    /// <summary>The id-embedding row of <paramref name="itemId"/>; -1 when null, unknown (a cold item) or the model has no ids.</summary>
+    public int IdRow(string? itemId) =>
+        itemId is not null && _idRows is not null && _idRows.TryGetValue(itemId, out var row) ? row : -1;
 
     /// <summary>Manifest fields beyond the architecture (encoder identity, dataset hash, metrics, ...); kept by <see cref="Save"/>.</summary>
     public IReadOnlyDictionary<string, JsonElement> Metadata { get; }
@@ -110,7 +135,7 @@ public sealed class PreferenceModel
             throw new FileNotFoundException($"Model folder '{directory}' has no {WeightsFileName}.", weightsPath);
         }
 
-        var (config, version, extra) = ModelManifest.Read(manifestPath);
+        var (config, version, extra, itemIds) = ModelManifest.Read(manifestPath);
         var bytes = File.ReadAllBytes(weightsPath);
         var file = SafeTensorsFile.Parse(bytes, weightsPath);
         var specs = config.TensorSpecs();
@@ -135,7 +160,7 @@ public sealed class PreferenceModel
             }
         }
 
-        return new PreferenceModel(config, tensors, version ?? HashVersion(bytes), extra);
+        return new PreferenceModel(config, tensors, version ?? HashVersion(bytes), extra, itemIds);
     }
 
     /// <summary>
@@ -150,7 +175,20 @@ public sealed class PreferenceModel
         PreferenceModelConfig config,
         IReadOnlyDictionary<string, float[]> tensors,
         string? version = null,
-        IReadOnlyDictionary<string, JsonElement>? metadata = null)
+        IReadOnlyDictionary<string, JsonElement>? metadata = null) =>
+        FromTensors(config, tensors, null, version, metadata);
+
+    /// <summary>
+    /// As <see cref="FromTensors(PreferenceModelConfig, IReadOnlyDictionary{string, float[]}, string?, IReadOnlyDictionary{string, JsonElement}?)"/>,
+    /// naming the item token of every row of <c>id_embedding.weight</c> (<paramref name="itemIds"/>: exactly
+    /// <see cref="PreferenceModelConfig.IdEmbeddings"/> distinct tokens; null = the row numbers as strings).
+    /// </summary>
+    public static PreferenceModel FromTensors(
+        PreferenceModelConfig config,
+        IReadOnlyDictionary<string, float[]> tensors,
+        IReadOnlyList<string>? itemIds,
+        string? version,
+        IReadOnlyDictionary<string, JsonElement>? metadata)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tensors);
@@ -181,7 +219,7 @@ public sealed class PreferenceModel
             }
         }
 
-        return new PreferenceModel(config, copy, version, metadata);
+        return new PreferenceModel(config, copy, version, metadata, itemIds);
     }
 
     /// <summary>
@@ -229,7 +267,7 @@ public sealed class PreferenceModel
             tensors[spec.Name] = values;
         }
 
-        return new PreferenceModel(config, tensors, $"random-{seed}", null);
+        return new PreferenceModel(config, tensors, $"random-{seed}", null, null);
     }
 
     /// <summary>
@@ -241,7 +279,7 @@ public sealed class PreferenceModel
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory.CreateDirectory(directory);
         WriteAtomically(Path.Combine(directory, WeightsFileName), SerializeWeights());
-        WriteAtomically(Path.Combine(directory, ManifestFileName), ModelManifest.Serialize(Config, Version, Metadata));
+        WriteAtomically(Path.Combine(directory, ManifestFileName), ModelManifest.Serialize(Config, Version, Metadata, _itemIds));
     }
 
     /// <summary>A copy of one tensor's values (row-major).</summary>
@@ -260,7 +298,21 @@ public sealed class PreferenceModel
     }
 
     /// <summary>The item tower, writing into <paramref name="destination"/> (length <see cref="OutputDimension"/>); allocation-free.</summary>
-    public void ItemEmbedding(ReadOnlySpan<float> content, Span<float> destination)
+    public void ItemEmbedding(ReadOnlySpan<float> content, Span<float> destination) => ItemEmbedding(content, null, destination);
+
+    /// <summary>
+    /// The item tower for an item known by its token: its id embedding (when the model has one for it) is added to the
+    /// adaptor output. An unknown token, or null, gives the content-only embedding.
+    /// </summary>
+    public float[] ItemEmbedding(ReadOnlySpan<float> content, string? itemId)
+    {
+        var embedding = new float[OutputDimension];
+        ItemEmbedding(content, itemId, embedding);
+        return embedding;
+    }
+
+    /// <summary>As <see cref="ItemEmbedding(ReadOnlySpan{float}, string?)"/>, writing into <paramref name="destination"/>; allocation-free.</summary>
+    public void ItemEmbedding(ReadOnlySpan<float> content, string? itemId, Span<float> destination)
     {
         RequireLength(content.Length, ContentDimension, nameof(content));
         RequireLength(destination.Length, OutputDimension, nameof(destination));
@@ -282,7 +334,7 @@ public sealed class PreferenceModel
             var values = buffer.Slice(h * Config.Layers, h * Config.Layers);
             var scratch = buffer[(2 * h * Config.Layers)..];
             var x = scratch[..h];
-            Adapt(content, x);
+            Adapt(content, IdRow(itemId), x);
             Forward(x, 0, 1, keys, values, scratch[h..]);
             Project(x, destination);
         }
@@ -297,7 +349,13 @@ public sealed class PreferenceModel
     /// (oldest first): the output at the last position, L2-normalised.
     /// </summary>
     /// <exception cref="ArgumentException">Empty history or an item of the wrong length.</exception>
-    public float[] UserEmbedding(IReadOnlyList<float[]> history)
+    public float[] UserEmbedding(IReadOnlyList<float[]> history) => UserEmbedding(history, null);
+
+    /// <summary>
+    /// As <see cref="UserEmbedding(IReadOnlyList{float[]})"/> with the items' tokens (<paramref name="itemIds"/>[i] for
+    /// <paramref name="history"/>[i]; null entries or a null list = no id term).
+    /// </summary>
+    public float[] UserEmbedding(IReadOnlyList<float[]> history, IReadOnlyList<string?>? itemIds)
     {
         ArgumentNullException.ThrowIfNull(history);
         if (history.Count == 0)
@@ -306,7 +364,7 @@ public sealed class PreferenceModel
         }
 
         var state = new UserTowerState(this, MaxLength, 0);
-        state.Rebuild(history);
+        state.Rebuild(history, itemIds);
         return state.Embedding.ToArray();
     }
 
@@ -326,10 +384,15 @@ public sealed class PreferenceModel
     internal int ScratchLength(int capacity) => (6 * Config.Hidden) + Config.FeedForward + capacity;
 
     /// <summary>adaptor(content) into <paramref name="destination"/> (length h).</summary>
-    internal void Adapt(ReadOnlySpan<float> content, Span<float> destination)
+    internal void Adapt(ReadOnlySpan<float> content, int idRow, Span<float> destination)
     {
         RequireLength(content.Length, ContentDimension, nameof(content));
         TowerMath.Linear(_adaptorWeight, _adaptorBias, content, destination);
+        if (idRow >= 0 && _idEmbedding is not null)
+        {
+            var h = Config.Hidden;
+            TensorPrimitives.Add(destination, _idEmbedding.AsSpan(idRow * h, h), destination);
+        }
     }
 
     /// <summary>
@@ -451,6 +514,37 @@ public sealed class PreferenceModel
         }
 
         return SafeTensorsFile.Serialize(tensors, new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    private static string[] ItemIdsFor(PreferenceModelConfig config, IReadOnlyList<string>? itemIds)
+    {
+        if (itemIds is null)
+        {
+            var rows = new string[config.IdEmbeddings];
+            for (var i = 0; i < rows.Length; i++)
+            {
+                rows[i] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return rows;
+        }
+
+        if (itemIds.Count != config.IdEmbeddings)
+        {
+            throw new ArgumentException(
+                $"{itemIds.Count} item ids given; expected {config.IdEmbeddings}, one per row of id_embedding.weight.", nameof(itemIds));
+        }
+
+        var copy = new string[itemIds.Count];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < copy.Length; i++)
+        {
+            copy[i] = !string.IsNullOrEmpty(itemIds[i]) && seen.Add(itemIds[i])
+                ? itemIds[i]
+                : throw new ArgumentException($"Item id {i} ('{itemIds[i]}') is empty or repeated; every row needs its own token.", nameof(itemIds));
+        }
+
+        return copy;
     }
 
     private static string HashVersion(byte[] weights) =>

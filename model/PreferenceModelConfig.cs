@@ -78,6 +78,13 @@ public sealed record PreferenceModelConfig
     /// <summary>Item tower variant. Default <see cref="ItemTowerKind.Shared"/>.</summary>
     public ItemTowerKind ItemTower { get; init; } = ItemTowerKind.Shared;
 
+    /// <summary>
+    /// Rows of <c>id_embedding.weight</c> [IdEmbeddings, hidden]: learned item-id embeddings added to the adaptor output
+    /// (content + ID, or ID only when the adaptor weight is zero as in SASRec). The manifest lists the item tokens of the
+    /// rows (<c>itemIds</c>); an item not listed (cold) gets no id term. Default 0 = no id embeddings.
+    /// </summary>
+    public int IdEmbeddings { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when the configuration is not a valid architecture.</summary>
     public void Validate()
     {
@@ -88,6 +95,11 @@ public sealed record PreferenceModelConfig
         RequirePositive(FeedForward, nameof(FeedForward));
         RequirePositive(OutputDimension, nameof(OutputDimension));
         RequirePositive(MaxLength, nameof(MaxLength));
+        if (IdEmbeddings < 0)
+        {
+            throw new ArgumentException($"{nameof(IdEmbeddings)} must not be negative, was {IdEmbeddings}.");
+        }
+
         if (Hidden % Heads != 0)
         {
             throw new ArgumentException($"{nameof(Hidden)} ({Hidden}) must be divisible by {nameof(Heads)} ({Heads}).");
@@ -121,6 +133,11 @@ public sealed record PreferenceModelConfig
             new("adaptor.weight", [h, ContentDimension]),
             new("adaptor.bias", [h]),
         };
+        if (IdEmbeddings > 0)
+        {
+            specs.Add(new("id_embedding.weight", [IdEmbeddings, h]));
+        }
+
         if (Positions == PositionEncoding.Learned)
         {
             specs.Add(new("position.weight", [MaxLength, h]));

@@ -2,7 +2,7 @@ namespace Actors.Model;
 
 /// <summary>
 /// The user tower for one user, updated one event at a time. Because attention is causal, earlier positions'
-/// hidden states never depend on later items, so <see cref="Append"/> keeps every layer's keys and values of
+/// hidden states never depend on later items, so <see cref="Append(ReadOnlySpan{float})"/> keeps every layer's keys and values of
 /// earlier positions and computes only the new position: O(n·h + h² + h·ff) per layer instead of O(n²).
 /// <para>
 /// The window holds at most <see cref="MaxLength"/> + <see cref="Slack"/> items. Appending to a full window keeps
@@ -10,7 +10,7 @@ namespace Actors.Model;
 /// state depends on the items before it (and, with learned positions, on where the window starts): that costs one
 /// full O(n²) pass per slide. With a slack of k that pass happens once every k + 1 appends, at the price of a window
 /// that varies between MaxLength and MaxLength + k. Either way <see cref="Embedding"/> equals
-/// <see cref="PreferenceModel.UserEmbedding"/> over the current <see cref="Count"/> items.
+/// <see cref="PreferenceModel.UserEmbedding(IReadOnlyList{float[]})"/> over the current <see cref="Count"/> items.
 /// </para>
 /// <para>
 /// Not thread-safe: one instance per user, used by one caller at a time (a grain's turn). The model it reads
@@ -77,7 +77,14 @@ public sealed class UserTowerState
 
     /// <summary>Appends the newest item's content embedding and updates <see cref="Embedding"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="content"/> has the wrong length.</exception>
-    public void Append(ReadOnlySpan<float> content)
+    public void Append(ReadOnlySpan<float> content) => Append(content, null);
+
+    /// <summary>
+    /// Appends the newest item, known by its token: its id embedding (when the model has one) joins the content.
+    /// A null or unknown token appends the content alone.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="content"/> has the wrong length.</exception>
+    public void Append(ReadOnlySpan<float> content, string? itemId)
     {
         PreferenceModel.RequireLength(content.Length, _model.ContentDimension, nameof(content));
         if (_count == _capacity)
@@ -91,7 +98,7 @@ public sealed class UserTowerState
             }
         }
 
-        _model.Adapt(content, _adapted.AsSpan(_count * _hidden, _hidden));
+        _model.Adapt(content, _model.IdRow(itemId), _adapted.AsSpan(_count * _hidden, _hidden));
         Step(project: true);
     }
 
@@ -100,10 +107,22 @@ public sealed class UserTowerState
     /// e.g. on grain activation. On an invalid item the state is left unchanged.
     /// </summary>
     /// <exception cref="ArgumentException">An item is null or has the wrong length.</exception>
-    public void Rebuild(IEnumerable<float[]> history)
+    public void Rebuild(IEnumerable<float[]> history) => Rebuild(history, null);
+
+    /// <summary>
+    /// As <see cref="Rebuild(IEnumerable{float[]})"/> with the items' tokens (<paramref name="itemIds"/>[i] belongs to
+    /// the i-th history item; null entries or a null list = no id term).
+    /// </summary>
+    /// <exception cref="ArgumentException">An item is null or has the wrong length, or the lists differ in length.</exception>
+    public void Rebuild(IEnumerable<float[]> history, IReadOnlyList<string?>? itemIds)
     {
         ArgumentNullException.ThrowIfNull(history);
         var items = history as IReadOnlyList<float[]> ?? new List<float[]>(history);
+        if (itemIds is not null && itemIds.Count != items.Count)
+        {
+            throw new ArgumentException($"{itemIds.Count} item ids for {items.Count} history items; expected one each.", nameof(itemIds));
+        }
+
         var start = Math.Max(0, items.Count - MaxLength);
         for (var i = start; i < items.Count; i++)
         {
@@ -118,7 +137,7 @@ public sealed class UserTowerState
         _count = 0;
         for (var i = start; i < items.Count; i++)
         {
-            _model.Adapt(items[i], _adapted.AsSpan(_count * _hidden, _hidden));
+            _model.Adapt(items[i], _model.IdRow(itemIds?[i]), _adapted.AsSpan(_count * _hidden, _hidden));
             Step(project: i == items.Count - 1);
         }
     }

@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace Actors.Client.Commands;
 
-/// <summary>The <c>actors</c> command line: import, recommend, history, similar.</summary>
+/// <summary>The <c>actors</c> command line: import, recommend, history, similar, evaluate.</summary>
 internal static class ActorsCommandLine
 {
     private static readonly Option<string?> GatewayOption = new("--gateway")
@@ -32,6 +32,7 @@ internal static class ActorsCommandLine
             RecommendCommand(),
             HistoryCommand(),
             SimilarCommand(),
+            EvaluateCommand.Create(),
         };
         return root;
     }
@@ -48,7 +49,7 @@ internal static class ActorsCommandLine
         command.SetAction((parse, ct) => RunAsync(parse, async client =>
         {
             var data = UniSRecDataset.Load(parse.GetRequiredValue(dataset).FullName);
-            AnsiConsole.MarkupLineInterpolated($"Importing [bold]{data.Name}[/]: {data.Items.Count} items, {data.UserIds.Count} users.");
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Importing [bold]{data.Name}[/]: {data.Items.Count} items, {data.UserIds.Count} users.");
             var importer = new CatalogImporter(client);
             await AnsiConsole.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
@@ -181,7 +182,7 @@ internal static class ActorsCommandLine
         }
         catch (Exception ex) when (ex is ClusterUnavailableException or ArgumentException or DatasetFormatException or DirectoryNotFoundException)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {ex.Message}");
             return 1;
         }
     }

@@ -12,6 +12,18 @@ public sealed class IndexOptions
     public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(2);
 }
 
+/// <summary>Federated retrieval (section <c>Retrieval</c>).</summary>
+public sealed class RetrievalOptions
+{
+    public const string Section = "Retrieval";
+
+    /// <summary>
+    /// How long the fan-out waits for the index shards; shards that have not answered by then are left out and the
+    /// answer is flagged partial. Default 2 s.
+    /// </summary>
+    public TimeSpan ShardDeadline { get; set; } = TimeSpan.FromSeconds(2);
+}
+
 /// <summary>User grains (section <c>Users</c>).</summary>
 public sealed class UserOptions
 {

@@ -1,5 +1,8 @@
 using Actors.Encoder;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Actors.Grains.Model;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +26,8 @@ public static class ActorsSiloBuilderExtensions
             .Validate(o => o.RememberedEventIds >= 0, "Users:RememberedEventIds must not be negative.").ValidateOnStart();
         services.AddOptions<PopularityOptions>().BindConfiguration(PopularityOptions.Section)
             .Validate(o => o.HalfLife > TimeSpan.Zero, "Popularity:HalfLife must be positive.").ValidateOnStart();
+        services.AddOptions<RetrievalOptions>().BindConfiguration(RetrievalOptions.Section)
+            .Validate(o => o.ShardDeadline > TimeSpan.Zero, "Retrieval:ShardDeadline must be positive.").ValidateOnStart();
         services.AddOptions<ItemOptions>().BindConfiguration(ItemOptions.Section)
             .Validate(o => o.MaxTextLength > 0, "Items:MaxTextLength must be positive.").ValidateOnStart();
 
@@ -36,6 +41,81 @@ public static class ActorsSiloBuilderExtensions
         services.AddSingleton(sp => new BatchingTextEncoder(
             sp.GetRequiredService<TextEncoder>(),
             sp.GetRequiredService<IOptions<EncoderOptions>>().Value));
+        return builder;
+    }
+
+    /// <summary>
+    /// Grain storage and the event stream as configuration chooses them: <c>Storage:Provider</c> (Memory or AzureBlob,
+    /// which also backs the stream pub-sub store) and <c>Streams:Provider</c> (Memory or AzureQueue). Every Azure
+    /// provider uses the one connection string <c>ConnectionStrings:AzureStorage</c>.
+    /// </summary>
+    public static ISiloBuilder AddActorsProviders(this ISiloBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var streams = configuration.GetSection(StreamsOptions.Section).Get<StreamsOptions>() ?? new StreamsOptions();
+
+        switch (storage.Provider)
+        {
+            case GrainStorageProvider.Memory:
+                builder.AddMemoryGrainStorage(StorageNames.Actors);
+                builder.AddMemoryGrainStorage(StorageNames.PubSub);
+                break;
+            case GrainStorageProvider.AzureBlob:
+                var connectionString = AzureStorageConnection.Require(configuration, "Storage:Provider=AzureBlob");
+                foreach (var name in new[] { StorageNames.Actors, StorageNames.PubSub })
+                {
+                    builder.AddAzureBlobGrainStorage(name, options =>
+                    {
+                        options.BlobServiceClient = new BlobServiceClient(connectionString);
+                        options.ContainerName = name == StorageNames.Actors ? storage.Container : storage.Container + "-pubsub";
+                    });
+                }
+                break;
+            default:
+                throw new InvalidOperationException($"Storage:Provider '{storage.Provider}' is not one of Memory, AzureBlob.");
+        }
+
+        switch (streams.Provider)
+        {
+            case EventStreamProvider.Memory:
+                builder.AddMemoryStreams(StreamNames.Provider);
+                break;
+            case EventStreamProvider.AzureQueue:
+                var connectionString = AzureStorageConnection.Require(configuration, "Streams:Provider=AzureQueue");
+                builder.AddAzureQueueStreams(StreamNames.Provider, configurator =>
+                {
+                    configurator.ConfigureAzureQueue(options => options.Configure(o =>
+                    {
+                        o.QueueServiceClient = new QueueServiceClient(connectionString);
+                        o.MessageVisibilityTimeout = streams.MessageVisibilityTimeout;
+                    }));
+                    // A user grain whose storage write fails throws from OnNextAsync; keep redelivering rather than skip the event.
+                    configurator.ConfigurePullingAgent(options => options.Configure(o => o.MaxEventDeliveryTime = streams.MaxEventDeliveryTime));
+                });
+                break;
+            default:
+                throw new InvalidOperationException($"Streams:Provider '{streams.Provider}' is not one of Memory, AzureQueue.");
+        }
+        return builder;
+    }
+
+    /// <summary>The event stream on an external cluster client (a producer), as <see cref="AddActorsProviders"/> chooses it.</summary>
+    public static IClientBuilder AddActorsStreams(this IClientBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var streams = configuration.GetSection(StreamsOptions.Section).Get<StreamsOptions>() ?? new StreamsOptions();
+        if (streams.Provider == EventStreamProvider.AzureQueue)
+        {
+            var connectionString = AzureStorageConnection.Require(configuration, "Streams:Provider=AzureQueue");
+            builder.AddAzureQueueStreams(StreamNames.Provider, options => options.Configure(o => o.QueueServiceClient = new QueueServiceClient(connectionString)));
+        }
+        else
+        {
+            builder.AddMemoryStreams(StreamNames.Provider);
+        }
         return builder;
     }
 

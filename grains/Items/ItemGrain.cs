@@ -1,4 +1,5 @@
 using Actors.Encoder;
+using Actors.Grains.Diagnostics;
 using Actors.Grains.Hosting;
 using Actors.Grains.Model;
 using Actors.VectorIndex;
@@ -75,6 +76,7 @@ internal sealed partial class ItemGrain(
     private async Task EncodeAndIndexAsync(string text, CancellationToken cancellationToken)
     {
         var (content, encoderVersion) = await GrainFactory.GetGrain<IEncoderGrain>(0).EncodeAsync(text, cancellationToken);
+        ActorsInstruments.ItemsEncoded.Add(1);
         state.State.Text = text;
         state.State.Content = content;
         state.State.Item = model.ItemEmbedding(content);

@@ -13,6 +13,12 @@ internal sealed partial class UserGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: event {EventId} is addressed to user {Other}; dropped")]
     private partial void LogWrongUser(string userId, string eventId, string other);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: malformed event {EventId} (missing or invalid id); dropped")]
+    private partial void LogMalformed(string userId, string? eventId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: writing {Count} applied events failed; reactivating from storage so the redelivery applies them")]
+    private partial void LogWriteFailed(Exception exception, string userId, int count);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "User {UserId}: stream error")]
     private partial void LogStreamError(Exception exception, string userId);
 }

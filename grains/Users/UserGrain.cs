@@ -1,4 +1,6 @@
+using Actors.Grains.Diagnostics;
 using Actors.Grains.Hosting;
+using Actors.Grains.Items;
 using Actors.Grains.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -55,6 +57,7 @@ internal sealed partial class UserGrain(
 
     public async Task<int> ApplyAsync(InteractionEvent[] events)
     {
+        ArgumentNullException.ThrowIfNull(events);
         var applied = new List<InteractionEvent>(events.Length);
         foreach (var evt in events)
         {
@@ -65,7 +68,20 @@ internal sealed partial class UserGrain(
         }
         if (applied.Count > 0)
         {
-            await state.WriteStateAsync();
+            // Written before this returns, so before the stream acknowledges the event: a silo that dies before the
+            // write completes leaves the event to be redelivered, one that dies after it leaves a dedup entry behind.
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (Exception ex)
+            {
+                // The in-memory history and dedup set are now ahead of storage; start over from storage so the
+                // redelivered events are applied rather than skipped as duplicates.
+                LogWriteFailed(ex, UserId, applied.Count);
+                DeactivateOnIdle();
+                throw;
+            }
             await GrainFactory.GetGrain<IPopularityGrain>(0).RecordAsync(
                 applied.Select(e => e.ItemId).ToArray(),
                 applied.Select(e => e.Timestamp).ToArray());
@@ -86,28 +102,38 @@ internal sealed partial class UserGrain(
         return Task.CompletedTask;
     }
 
-    private async Task<bool> TryAppendAsync(InteractionEvent evt)
+    private async Task<bool> TryAppendAsync(InteractionEvent? evt)
     {
+        // Stream payloads are not checked by the HTTP API when they come from elsewhere: drop what no client could have sent.
+        if (evt is null || ItemValidation.CheckId(evt.EventId, "eventId") is not null || ItemValidation.CheckId(evt.ItemId, "itemId") is not null)
+        {
+            LogMalformed(UserId, evt?.EventId);
+            return false;
+        }
         if (evt.UserId != UserId)
         {
             LogWrongUser(UserId, evt.EventId, evt.UserId);
+            ActorsInstruments.RejectedEvents.Add(1);
             return false;
         }
         if (_appliedEventIds.Contains(evt.EventId))
         {
             LogDuplicate(UserId, evt.EventId);
+            ActorsInstruments.DuplicateEvents.Add(1);
             return false;
         }
         var embeddings = await GrainFactory.GetGrain<IItemGrain>(evt.ItemId).GetEmbeddingsAsync();
         if (embeddings is null)
         {
             LogUnknownItem(UserId, evt.EventId, evt.ItemId);
+            ActorsInstruments.RejectedEvents.Add(1);
             return false;
         }
 
         state.State.History.Add(new HistoryEntry(evt.EventId, evt.ItemId, evt.Timestamp));
         _appliedEventIds.Add(evt.EventId);
         _embedding.Append(embeddings.Content);
+        ActorsInstruments.EventsApplied.Add(1);
 
         while (state.State.History.Count > options.Value.HistoryLength)
         {

@@ -22,18 +22,18 @@ internal static class ActorsApi
             }
             catch (RequestProblem problem) when (!context.Response.HasStarted)
             {
-                await RequestProblem.ToResult(problem.Message).ExecuteAsync(context);
+                await RequestProblem.ToResult(problem.Message, problem.StatusCode).ExecuteAsync(context);
             }
         });
 
         app.MapHealthChecks("/health");
 
         var items = app.MapGroup("/items").WithTags("Items");
-        items.MapPut("/{itemId}", PutItemAsync);
+        items.MapPut("/{itemId}", PutItemAsync).AddEndpointFilter(ApiKeyFilter.RequireKeyAsync);
         items.MapGet("/{itemId}", GetItemAsync);
         items.MapGet("/{itemId}/similar", GetSimilarAsync);
 
-        app.MapPost("/events", PostEventsAsync).WithTags("Events");
+        app.MapPost("/events", PostEventsAsync).WithTags("Events").AddEndpointFilter(ApiKeyFilter.RequireKeyAsync);
 
         var users = app.MapGroup("/users").WithTags("Users");
         users.MapGet("/{userId}/history", GetHistoryAsync);
@@ -41,10 +41,10 @@ internal static class ActorsApi
         return app;
     }
 
-    private static async Task<IResult> PutItemAsync(string itemId, HttpRequest request, IClusterClient client, IOptions<ItemOptions> itemOptions, CancellationToken cancellationToken)
+    private static async Task<IResult> PutItemAsync(string itemId, HttpRequest request, IClusterClient client, IOptions<ItemOptions> itemOptions, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
         RequestParsing.RequireId(itemId, "itemId");
-        using var body = await RequestParsing.ReadJsonAsync(request, cancellationToken);
+        using var body = await RequestParsing.ReadJsonAsync(request, api.Value.MaxBodyBytes, cancellationToken);
         if (body.RootElement.ValueKind != JsonValueKind.Object)
         {
             throw new RequestProblem("The body must be an object: {\"text\": \"...\"}.");
@@ -72,13 +72,13 @@ internal static class ActorsApi
         var similar = await client.GetGrain<IRetrievalGrain>(0).SimilarAsync(itemId, count, cancellationToken);
         return similar is null
             ? NotFound($"Item '{itemId}' does not exist.")
-            : TypedResults.Ok(new SimilarItemsResponse(itemId, ToResponse(similar.Items)));
+            : TypedResults.Ok(new SimilarItemsResponse(itemId, ToResponse(similar.Items), similar.Partial));
     }
 
     private static async Task<IResult> PostEventsAsync(HttpRequest request, IClusterClient client, EventPublisher publisher, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
         var limits = api.Value;
-        using var body = await RequestParsing.ReadJsonAsync(request, cancellationToken);
+        using var body = await RequestParsing.ReadJsonAsync(request, limits.MaxBodyBytes, cancellationToken);
         var root = body.RootElement;
         var now = DateTimeOffset.UtcNow;
         var events = new List<InteractionEvent>();
@@ -124,7 +124,7 @@ internal static class ActorsApi
     {
         RequestParsing.RequireId(userId, "userId");
         var history = await client.GetGrain<IUserGrain>(userId).GetHistoryAsync();
-        return TypedResults.Ok(new HistoryResponse(userId, history.Select(h => h.ItemId).ToArray()));
+        return TypedResults.Ok(new HistoryResponse(userId, history.Select(h => h.ItemId).ToArray(), history.Select(h => h.EventId).ToArray()));
     }
 
     private static async Task<IResult> GetRecommendationsAsync(string userId, string? k, IClusterClient client, IOptions<ApiOptions> api, CancellationToken cancellationToken)
@@ -132,7 +132,7 @@ internal static class ActorsApi
         RequestParsing.RequireId(userId, "userId");
         var count = RequestParsing.ParseK(k, api.Value.MaxK);
         var recommendations = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, count, cancellationToken);
-        return TypedResults.Ok(new RecommendationsResponse(userId, ToResponse(recommendations.Items), recommendations.Source));
+        return TypedResults.Ok(new RecommendationsResponse(userId, ToResponse(recommendations.Items), recommendations.Source, recommendations.Partial));
     }
 
     private static ScoredItemResponse[] ToResponse(ScoredItem[] items) =>

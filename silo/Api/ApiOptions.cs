@@ -13,4 +13,17 @@ public sealed class ApiOptions
 
     /// <summary>Largest <c>k</c> accepted by the recommendation and similar-items endpoints. Default 1,000.</summary>
     public int MaxK { get; set; } = 1_000;
+
+    /// <summary>
+    /// The key <c>PUT /items</c> and <c>POST /events</c> require in the <see cref="ApiKeyHeader"/> header; none by
+    /// default (the embedded default listens on loopback only). Set it from a secret store or the environment
+    /// (<c>Api__ApiKey</c>), never in a committed file.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Refuse to start without an <see cref="ApiKey"/> (the production profile sets this). Default false.</summary>
+    public bool RequireApiKey { get; set; }
+
+    /// <summary>The request header that carries the API key.</summary>
+    public const string ApiKeyHeader = "X-Api-Key";
 }

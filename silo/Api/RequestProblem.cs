@@ -1,8 +1,13 @@
 namespace Actors.Silo.Api;
 
-/// <summary>A request that cannot be served as sent; the API turns it into a 400 problem-details answer.</summary>
-internal sealed class RequestProblem(string detail) : Exception(detail)
+/// <summary>A request that cannot be served as sent; the API turns it into a problem-details answer (400 unless said otherwise).</summary>
+internal sealed class RequestProblem(string detail, int statusCode = StatusCodes.Status400BadRequest) : Exception(detail)
 {
-    public static IResult ToResult(string detail) =>
-        TypedResults.Problem(title: "The request is not valid.", detail: detail, statusCode: StatusCodes.Status400BadRequest);
+    public int StatusCode { get; } = statusCode;
+
+    public static IResult ToResult(string detail, int statusCode = StatusCodes.Status400BadRequest) =>
+        TypedResults.Problem(
+            title: statusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request is not valid.",
+            detail: detail,
+            statusCode: statusCode);
 }

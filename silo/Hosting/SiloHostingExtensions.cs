@@ -1,7 +1,10 @@
+using System.Net;
 using Actors.Grains.Hosting;
 using Actors.Ingest;
 using Actors.Silo.Api;
 using Actors.Silo.Import;
+using Azure.Data.Tables;
+using Orleans.Configuration;
 
 namespace Actors.Silo.Hosting;
 
@@ -13,14 +16,17 @@ internal static class SiloHostingExtensions
         var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, serviceId: siloOptions.ServiceId, clusterId: siloOptions.ClusterId);
+            silo.UseActorsClustering(siloOptions);
             silo.AddActors();
-            silo.AddActorsInMemoryProviders();
+            silo.AddActorsProviders();
         });
 
         builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section);
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section)
-            .Validate(o => o.MaxEventsPerRequest > 0 && o.MaxBodyBytes > 0, "Api limits must be positive.")
+            .Validate(o => o.MaxEventsPerRequest > 0 && o.MaxBodyBytes > 0 && o.MaxK > 0, "Api limits (MaxBodyBytes, MaxEventsPerRequest, MaxK) must be positive.")
+            .Validate(o => !o.RequireApiKey || !string.IsNullOrWhiteSpace(o.ApiKey),
+                "Api:RequireApiKey is set but no Api:ApiKey is configured: set one through the environment (Api__ApiKey) or a secret store.")
+            .Validate(o => o.ApiKey is null || o.ApiKey.Trim().Length >= 16, "Api:ApiKey must be at least 16 characters.")
             .ValidateOnStart();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.MaxBodyBytes ?? new ApiOptions().MaxBodyBytes);
@@ -34,4 +40,31 @@ internal static class SiloHostingExtensions
         return builder;
     }
 
+    /// <summary>Membership as <c>Orleans:Clustering</c> chooses it, on the configured silo and gateway ports.</summary>
+    private static ISiloBuilder UseActorsClustering(this ISiloBuilder silo, SiloOptions options)
+    {
+        switch (options.Clustering)
+        {
+            case ClusteringProvider.Localhost:
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+                break;
+            case ClusteringProvider.AzureTable:
+                if (!IPAddress.TryParse(options.AdvertisedIPAddress, out var address))
+                {
+                    throw new InvalidOperationException($"Orleans:AdvertisedIPAddress '{options.AdvertisedIPAddress}' is not an IP address.");
+                }
+                var connectionString = AzureStorageConnection.Require(silo.Configuration, "Orleans:Clustering=AzureTable");
+                silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+                silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+                break;
+            default:
+                throw new InvalidOperationException($"Orleans:Clustering '{options.Clustering}' is not one of Localhost, AzureTable.");
+        }
+        return silo;
+    }
 }

@@ -1,9 +1,28 @@
 namespace Actors.Silo.Hosting;
 
+/// <summary>How silos find each other.</summary>
+public enum ClusteringProvider
+{
+    /// <summary>One loopback silo, or several that name the first as primary: no shared storage (the embedded default).</summary>
+    Localhost,
+
+    /// <summary>Membership in an Azure Storage table (<c>ConnectionStrings:AzureStorage</c>): any number of silos, fail-over.</summary>
+    AzureTable,
+}
+
 /// <summary>How this silo joins its cluster (section <c>Orleans</c>).</summary>
 public sealed class SiloOptions
 {
     public const string Section = "Orleans";
+
+    /// <summary>Membership provider. Default <see cref="ClusteringProvider.Localhost"/>.</summary>
+    public ClusteringProvider Clustering { get; set; } = ClusteringProvider.Localhost;
+
+    /// <summary>
+    /// The address this silo advertises to the others and listens on (AzureTable clustering). Default 127.0.0.1, so a
+    /// silo is reachable from beyond the machine only when configured to be.
+    /// </summary>
+    public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
 
     /// <summary>The cluster this silo belongs to. Default "actors-local".</summary>
     public string ClusterId { get; set; } = "actors-local";
@@ -28,4 +47,7 @@ public sealed class CatalogOptions
 
     /// <summary>Import the sample catalog (items, then training interactions as events) on a first start. Default true.</summary>
     public bool ImportWhenEmpty { get; set; } = true;
+
+    /// <summary>Import only the first this many users and the items they touch (0: all). Default 0.</summary>
+    public int MaxUsers { get; set; }
 }

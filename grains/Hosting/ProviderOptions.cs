@@ -1,0 +1,51 @@
+namespace Actors.Grains.Hosting;
+
+/// <summary>What backs grain state.</summary>
+public enum GrainStorageProvider
+{
+    /// <summary>In the silo's memory: lost when the silo stops (the embedded default).</summary>
+    Memory,
+
+    /// <summary>Azure Blob storage: one blob per grain, no 1 MiB entity limit (histories and shard snapshots can exceed it).</summary>
+    AzureBlob,
+}
+
+/// <summary>What carries the event stream.</summary>
+public enum EventStreamProvider
+{
+    /// <summary>In the silo's memory: events in flight are lost when a silo stops (the embedded default).</summary>
+    Memory,
+
+    /// <summary>Azure Queue storage: durable, delivered at least once; user grains apply each event id once.</summary>
+    AzureQueue,
+}
+
+/// <summary>Grain storage (section <c>Storage</c>).</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>The provider of grain state and of the stream pub-sub store. Default <see cref="GrainStorageProvider.Memory"/>.</summary>
+    public GrainStorageProvider Provider { get; set; } = GrainStorageProvider.Memory;
+
+    /// <summary>The blob container grain state is kept in (Azure naming: 3–63 lowercase letters, digits and hyphens). Default "actors-grains".</summary>
+    public string Container { get; set; } = "actors-grains";
+}
+
+/// <summary>The event stream (section <c>Streams</c>).</summary>
+public sealed class StreamsOptions
+{
+    public const string Section = "Streams";
+
+    /// <summary>The provider of the interaction event stream. Default <see cref="EventStreamProvider.Memory"/>.</summary>
+    public EventStreamProvider Provider { get; set; } = EventStreamProvider.Memory;
+
+    /// <summary>
+    /// How long a dequeued Azure Queue message stays invisible before it is delivered again (to another silo when the
+    /// one that took it died). Default 30 s.
+    /// </summary>
+    public TimeSpan MessageVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest time the stream keeps retrying delivery of one event to a failing user grain. Default 10 minutes.</summary>
+    public TimeSpan MaxEventDeliveryTime { get; set; } = TimeSpan.FromMinutes(10);
+}

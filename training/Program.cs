@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using Actors.Dataset;
+using Actors.Encoder;
+using Spectre.Console;
+
+namespace Actors.Training;
+
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        TrainingOptions options;
+        try
+        {
+            options = TrainingOptions.Parse(args);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(TrainingOptions.Usage);
+            return 2;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var data = LoadData(options);
+        var embeddingSeconds = clock.Elapsed.TotalSeconds;
+        var interactive = !options.Quiet && AnsiConsole.Profile.Capabilities.Interactive;
+        TrainingResult result;
+        if (interactive)
+        {
+            result = AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(context =>
+                {
+                    var task = context.AddTask("training", maxValue: options.Epochs);
+                    var trainer = new Trainer(options, line => AnsiConsole.WriteLine(line))
+                    {
+                        StepCompleted = (epoch, step, steps) =>
+                        {
+                            task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{options.Epochs}");
+                            task.Value = epoch - 1 + ((double)step / steps);
+                        },
+                    };
+                    var run = trainer.Train(data);
+                    task.Value = options.Epochs;
+                    return run;
+                });
+        }
+        else
+        {
+            result = new Trainer(options, Console.WriteLine).Train(data);
+        }
+
+        result.Model.Save(options.Output);
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"best epoch {result.BestEpoch}: valid R@10 {result.Valid.RecallAt10:F4} N@10 {result.Valid.NdcgAt10:F4}; training {result.Seconds:F0}s (+ {embeddingSeconds:F0}s data and embeddings); wrote {result.Model.Version} to {Path.GetFullPath(options.Output)}"));
+        return 0;
+    }
+
+    private static TrainingData LoadData(TrainingOptions options)
+    {
+        var dataset = UniSRecDataset.Load(options.Dataset);
+        using var encoder = new TextEncoder(new EncoderOptions());
+        var texts = dataset.Items.Select(i => i.Text).ToArray();
+        var content = ContentEmbeddingCache.GetOrCompute(
+            encoder,
+            texts,
+            options.EmbeddingCache,
+            progress: new Progress<int>(done =>
+            {
+                if (done % 1024 < 64 || done == texts.Length)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"content embeddings: {done}/{texts.Length}"));
+                }
+            }));
+        return new TrainingData(
+            dataset.Name,
+            dataset.Items.Select(i => i.Id).ToArray(),
+            content,
+            dataset.TrainingSequences(),
+            dataset.Valid,
+            dataset.ContentHash,
+            encoder.ModelVersion);
+    }
+}

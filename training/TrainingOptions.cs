@@ -1,0 +1,249 @@
+using System.Globalization;
+using Actors.Model;
+
+namespace Actors.Training;
+
+/// <summary>Which model the trainer fits.</summary>
+public enum ModelKind
+{
+    /// <summary>LEARN: frozen content embeddings through the PAL module (optionally plus learned item ids).</summary>
+    Learn,
+
+    /// <summary>ID-based SASRec: learned item-id embeddings only, same causal transformer.</summary>
+    SasRec,
+}
+
+/// <summary>Which items serve as negatives of the InfoNCE loss.</summary>
+public enum NegativeKind
+{
+    /// <summary>The other targets of the batch (LEARN's in-batch InfoNCE); duplicates of the positive are masked.</summary>
+    InBatch,
+
+    /// <summary>Every other item of the catalog (full-softmax InfoNCE).</summary>
+    All,
+}
+
+/// <summary>
+/// Every setting of a training run. The defaults are the best configuration found on Scientific
+/// (see <c>training/EXPERIMENTS.md</c>), so that the bare command reproduces the shipped model.
+/// </summary>
+public sealed record TrainingOptions
+{
+    /// <summary>The UniSRec data-set folder (required).</summary>
+    public string Dataset { get; init; } = "";
+
+    /// <summary>The artifact folder to write (required).</summary>
+    public string Output { get; init; } = "";
+
+    /// <summary>Folder of the content-embedding cache; null = <c>ContentEmbeddingCache.DefaultDirectory</c>.</summary>
+    public string? EmbeddingCache { get; init; }
+
+    /// <summary>LEARN (content) or SASRec (ids). Default LEARN.</summary>
+    public ModelKind Model { get; init; } = ModelKind.Learn;
+
+    /// <summary>Adds learned item-id embeddings to the adaptor output (content + ID fusion). Default false.</summary>
+    public bool ItemIds { get; init; }
+
+    /// <summary>Maximum epochs. Default 200.</summary>
+    public int Epochs { get; init; } = 200;
+
+    /// <summary>Seed of every random choice (torch and sampling). Default 42.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Transformer width. Default 64.</summary>
+    public int Hidden { get; init; } = 64;
+
+    /// <summary>Encoder layers. Default 2.</summary>
+    public int Layers { get; init; } = 2;
+
+    /// <summary>Attention heads. Default 2.</summary>
+    public int Heads { get; init; } = 2;
+
+    /// <summary>Feed-forward width; 0 = 4 × hidden. Default 0.</summary>
+    public int FeedForward { get; init; }
+
+    /// <summary>Output dimension (ignored with the content item tower, which needs d_c). Default 64.</summary>
+    public int OutputDimension { get; init; } = 64;
+
+    /// <summary>Pre-LN (with a final LayerNorm) instead of post-LN. Default false.</summary>
+    public bool NormFirst { get; init; }
+
+    /// <summary>Position information. Default none (LEARN's released code).</summary>
+    public PositionEncoding Positions { get; init; } = PositionEncoding.None;
+
+    /// <summary>History window. Default 50.</summary>
+    public int MaxLength { get; init; } = 50;
+
+    /// <summary>Item tower. Default shared.</summary>
+    public ItemTowerKind ItemTower { get; init; } = ItemTowerKind.Shared;
+
+    /// <summary>InfoNCE temperature. Default 0.05 (LEARN's released code: logits = 20 · cosine).</summary>
+    public double Temperature { get; init; } = 0.05;
+
+    /// <summary>Negatives of the loss. Default in-batch.</summary>
+    public NegativeKind Negatives { get; init; } = NegativeKind.InBatch;
+
+    /// <summary>Dropout probability. Default 0.2.</summary>
+    public double Dropout { get; init; } = 0.2;
+
+    /// <summary>Users per batch. Default 256.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Peak learning rate. Default 1e-3.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>AdamW weight decay. Default 0.01.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Fraction of all steps spent warming up linearly. Default 0.05.</summary>
+    public double WarmupFraction { get; init; } = 0.05;
+
+    /// <summary>N_h: history positions sampled per user sequence. Default 10.</summary>
+    public int SampledPositions { get; init; } = 10;
+
+    /// <summary>N_t: later items sampled per position. Default 1.</summary>
+    public int SampledTargets { get; init; } = 1;
+
+    /// <summary>How far ahead targets may lie (1 = the next item only). Default 1.</summary>
+    public int TargetWindow { get; init; } = 1;
+
+    /// <summary>Recency weighting α of w_i = log(α + i(β−α)/(N−1)). Default 10.</summary>
+    public double Alpha { get; init; } = 10;
+
+    /// <summary>Recency weighting β. Default 10000.</summary>
+    public double Beta { get; init; } = 10000;
+
+    /// <summary>Epochs without a better validation NDCG@10 before stopping. Default 10.</summary>
+    public int Patience { get; init; } = 10;
+
+    /// <summary>Torch threads; 0 = the core count. Default 0.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Limit on training users (0 = all); for smoke tests.</summary>
+    public int MaxUsers { get; init; }
+
+    /// <summary>Suppresses the live progress display (plain lines only).</summary>
+    public bool Quiet { get; init; }
+
+    public int EffectiveFeedForward => FeedForward > 0 ? FeedForward : 4 * Hidden;
+
+    public const string Usage = """
+        dotnet run -c Release --project training -- --dataset DIR --out MODELDIR [options]
+          --model learn|sasrec        --item-ids (content + ID fusion)   --item-tower shared|content
+          --epochs N  --seed N  --hidden N  --layers N  --heads N  --ff N  --output-dim N  --norm-first
+          --positions none|learned  --max-length N  --temperature T  --negatives inbatch|all  --dropout P
+          --batch-size N  --lr X  --weight-decay X  --warmup F  --sampled-positions N  --sampled-targets N
+          --target-window N  --alpha A  --beta B  --patience N  --threads N  --max-users N
+          --embedding-cache DIR  --quiet
+        """;
+
+    /// <summary>Parses command-line arguments; throws <see cref="ArgumentException"/> on a bad or unknown flag.</summary>
+    public static TrainingOptions Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new TrainingOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var flag = args[i];
+            string Next() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"Flag {flag} needs a value.");
+            int Int() => int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture);
+            double Real() => double.Parse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture);
+            options = flag switch
+            {
+                "--dataset" => options with { Dataset = Next() },
+                "--out" => options with { Output = Next() },
+                "--embedding-cache" => options with { EmbeddingCache = Next() },
+                "--model" => options with
+                {
+                    Model = Next() switch
+                    {
+                        "learn" => ModelKind.Learn,
+                        "sasrec" => ModelKind.SasRec,
+                        var other => throw new ArgumentException($"--model is '{other}'; expected 'learn' or 'sasrec'."),
+                    },
+                },
+                "--item-ids" => options with { ItemIds = true },
+                "--no-item-ids" => options with { ItemIds = false },
+                "--item-tower" => options with
+                {
+                    ItemTower = Next() switch
+                    {
+                        "shared" => ItemTowerKind.Shared,
+                        "content" => ItemTowerKind.Content,
+                        var other => throw new ArgumentException($"--item-tower is '{other}'; expected 'shared' or 'content'."),
+                    },
+                },
+                "--epochs" => options with { Epochs = Int() },
+                "--seed" => options with { Seed = Int() },
+                "--hidden" => options with { Hidden = Int() },
+                "--layers" => options with { Layers = Int() },
+                "--heads" => options with { Heads = Int() },
+                "--ff" => options with { FeedForward = Int() },
+                "--output-dim" => options with { OutputDimension = Int() },
+                "--norm-first" => options with { NormFirst = true },
+                "--positions" => options with
+                {
+                    Positions = Next() switch
+                    {
+                        "none" => PositionEncoding.None,
+                        "learned" => PositionEncoding.Learned,
+                        var other => throw new ArgumentException($"--positions is '{other}'; expected 'none' or 'learned'."),
+                    },
+                },
+                "--max-length" => options with { MaxLength = Int() },
+                "--temperature" => options with { Temperature = Real() },
+                "--negatives" => options with
+                {
+                    Negatives = Next() switch
+                    {
+                        "inbatch" => NegativeKind.InBatch,
+                        "all" => NegativeKind.All,
+                        var other => throw new ArgumentException($"--negatives is '{other}'; expected 'inbatch' or 'all'."),
+                    },
+                },
+                "--dropout" => options with { Dropout = Real() },
+                "--batch-size" => options with { BatchSize = Int() },
+                "--lr" => options with { LearningRate = Real() },
+                "--weight-decay" => options with { WeightDecay = Real() },
+                "--warmup" => options with { WarmupFraction = Real() },
+                "--sampled-positions" => options with { SampledPositions = Int() },
+                "--sampled-targets" => options with { SampledTargets = Int() },
+                "--target-window" => options with { TargetWindow = Int() },
+                "--alpha" => options with { Alpha = Real() },
+                "--beta" => options with { Beta = Real() },
+                "--patience" => options with { Patience = Int() },
+                "--threads" => options with { Threads = Int() },
+                "--max-users" => options with { MaxUsers = Int() },
+                "--quiet" => options with { Quiet = true },
+                _ => throw new ArgumentException($"Unknown flag '{flag}'."),
+            };
+        }
+
+        if (string.IsNullOrEmpty(options.Dataset) || string.IsNullOrEmpty(options.Output))
+        {
+            throw new ArgumentException("Both --dataset DIR and --out MODELDIR are required.");
+        }
+
+        return options;
+    }
+
+    /// <summary>The architecture this run trains.</summary>
+    public PreferenceModelConfig ToConfig(int contentDimension, int itemCount) => new()
+    {
+        ContentDimension = contentDimension,
+        Hidden = Hidden,
+        Layers = Layers,
+        Heads = Heads,
+        FeedForward = EffectiveFeedForward,
+        OutputDimension = ItemTower == ItemTowerKind.Content ? contentDimension : OutputDimension,
+        NormFirst = NormFirst,
+        FinalNorm = NormFirst,
+        Positions = Positions,
+        MaxLength = MaxLength,
+        ItemTower = ItemTower,
+        IdEmbeddings = UsesItemIds ? itemCount : 0,
+    };
+
+    /// <summary>Whether the model has an <c>id_embedding</c> table (SASRec always, LEARN with --item-ids).</summary>
+    public bool UsesItemIds => Model == ModelKind.SasRec || ItemIds;
+}
