@@ -6,6 +6,14 @@ cd "$(dirname "$0")/.."
 
 results="$PWD/TestResults"
 rm -rf "$results"
+mkdir -p "$results"
+
+if ! scripts/chromium.sh; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+# Screenshots and other files the tests leave for people to look at.
+export ACTORS_ARTIFACTS="$results/artifacts"
 
 if ! dotnet build Actors.sln -c Release --nologo -clp:ErrorsOnly; then
   echo "build failed"
