@@ -7,7 +7,7 @@ namespace Actors.VectorIndex;
 /// contiguous buffer (removed rows are reused). Scores are dot products: cosine similarity for unit vectors.
 /// Thread-safe: searches run concurrently under a shared lock, writes take it exclusively.
 /// </summary>
-public sealed class ExactVectorIndex : IDisposable
+public sealed class ExactVectorIndex : IVectorIndex
 {
     private readonly ReaderWriterLockSlim _lock = new();
     private readonly Dictionary<string, int> _rowByKey = new(StringComparer.Ordinal);
@@ -111,7 +111,7 @@ public sealed class ExactVectorIndex : IDisposable
     }
 
     /// <summary>Copies the vector stored under <paramref name="key"/>; null when absent.</summary>
-    public float[]? Get(string key)
+    public float[]? GetVector(string key)
     {
         _lock.EnterReadLock();
         try

@@ -10,6 +10,29 @@ public sealed class IndexOptions
 
     /// <summary>How often a shard with unsaved changes writes its snapshot. Default 2 s.</summary>
     public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Size at which a shard moves from exact search to an HNSW graph (0: HNSW from the start). Default 20,000: below it
+    /// exact search over the shard is faster than the graph and perfect.
+    /// </summary>
+    public int HnswThreshold { get; set; } = 20_000;
+
+    /// <summary>HNSW edges per node (M). Default 16.</summary>
+    public int HnswConnectivity { get; set; } = 16;
+
+    /// <summary>HNSW candidate list while inserting (efConstruction). Default 128.</summary>
+    public int HnswExpansionAdd { get; set; } = 128;
+
+    /// <summary>HNSW candidate list while searching (ef). Default 128.</summary>
+    public int HnswExpansionSearch { get; set; } = 128;
+
+    /// <summary>The graph parameters above, for the vector index.</summary>
+    public Actors.VectorIndex.HnswOptions Hnsw() => new()
+    {
+        Connectivity = HnswConnectivity,
+        ExpansionAdd = HnswExpansionAdd,
+        ExpansionSearch = HnswExpansionSearch,
+    };
 }
 
 /// <summary>Federated retrieval (section <c>Retrieval</c>).</summary>

@@ -1,5 +1,6 @@
 using Actors.Grains.Hosting;
 using Actors.Grains.Model;
+using Actors.VectorIndex;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
@@ -7,8 +8,9 @@ using Orleans.Placement;
 namespace Actors.Grains.Index;
 
 /// <summary>
-/// One partition of the item index. Exact top-k by <see cref="Actors.VectorIndex.ExactVectorIndex"/>;
-/// the embeddings are snapshotted to grain storage at most every <see cref="IndexOptions.SnapshotInterval"/>
+/// One partition of the item index: exact top-k while small, an HNSW graph once it passes <c>Index:HnswThreshold</c>
+/// (<see cref="AdaptiveVectorIndex"/>); items are added, updated and removed in place.
+/// The embeddings are snapshotted to grain storage at most every <see cref="IndexOptions.SnapshotInterval"/>
 /// and on deactivation, so a reactivated shard answers without re-encoding anything.
 /// Hash-based placement spreads the shards over the silos.
 /// </summary>
@@ -19,7 +21,7 @@ internal sealed partial class IndexShardGrain(
     ServingModel model,
     ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain
 {
-    private Actors.VectorIndex.ExactVectorIndex? _index;
+    private AdaptiveVectorIndex? _index;
     private bool _dirty;
 
     private long Shard => this.GetPrimaryKeyLong();
@@ -92,9 +94,9 @@ internal sealed partial class IndexShardGrain(
 
     public Task<string[]> ListItemIdsAsync() => Task.FromResult(_index?.Keys() ?? []);
 
-    private Actors.VectorIndex.ExactVectorIndex IndexFor(int dimension)
+    private AdaptiveVectorIndex IndexFor(int dimension)
     {
-        _index ??= new Actors.VectorIndex.ExactVectorIndex(dimension);
+        _index ??= new AdaptiveVectorIndex(dimension, options.Value.HnswThreshold, options.Value.Hnsw());
         if (_index.Dimension != dimension)
         {
             throw new ArgumentException($"Embedding has {dimension} dimensions; shard {Shard} holds {_index.Dimension}.", nameof(dimension));

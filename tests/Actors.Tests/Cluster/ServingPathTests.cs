@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
+using Actors.Encoder;
 using Actors.Ingest;
+using Microsoft.Extensions.DependencyInjection;
 using Actors.Tests.Infrastructure;
 using Actors.VectorIndex;
 
@@ -164,6 +166,24 @@ public sealed class ServingPathTests(ClusterFixture fixture)
             Assert.Equal(exact.Select(e => e.Key), federated!.Items.Select(i => i.ItemId));
             Assert.Equal(exact.Select(e => e.Score), federated.Items.Select(i => i.Score));
         }
+    }
+
+    [Fact]
+    public async Task A_reactivated_shard_answers_from_its_snapshot_without_reencoding()
+    {
+        var shard = Client.GetGrain<IIndexShardGrain>(2);
+        var query = (await Client.GetGrain<IItemGrain>(fixture.Seeded[30].Id).GetEmbeddingsAsync())!.Item;
+        var idsBefore = (await shard.ListItemIdsAsync()).Order().ToArray();
+        var before = await shard.SearchAsync(query, 10, []);
+        Assert.NotEmpty(idsBefore);
+        long Encoded() => fixture.Cluster.Silos.Sum(s => fixture.Cluster.GetSiloServiceProvider(s.SiloAddress).GetRequiredService<BatchingTextEncoder>().TextsEncoded);
+        var encodedBefore = Encoded();
+
+        await fixture.Cluster.DeactivateAsync(shard);
+
+        Assert.Equal(idsBefore, (await shard.ListItemIdsAsync()).Order());
+        Assert.Equal(before, await shard.SearchAsync(query, 10, []));
+        Assert.Equal(encodedBefore, Encoded());
     }
 
     [Fact]

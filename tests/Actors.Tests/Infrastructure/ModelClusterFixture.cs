@@ -18,6 +18,8 @@ public sealed class ModelClusterFixture : ClusterFixture
     {
         var settings = base.Settings();
         settings["Model:Path"] = _artifact.FullName;
+        // Shards search with HNSW from the first item here, so the serving path is covered with both indexes.
+        settings["Index:HnswThreshold"] = "0";
         return settings;
     }
 

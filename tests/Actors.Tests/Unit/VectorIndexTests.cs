@@ -68,7 +68,7 @@ public sealed class VectorIndexTests
         // A freed row is reused.
         index.Upsert("d", [1, 0]);
         Assert.Equal(["d", "b", "a"], index.Search([1, 0], 5).Select(s => s.Key));
-        Assert.Equal([1f, 0f], index.Get("d")!);
+        Assert.Equal([1f, 0f], index.GetVector("d")!);
     }
 
     [Fact]

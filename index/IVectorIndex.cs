@@ -1,0 +1,35 @@
+namespace Actors.VectorIndex;
+
+/// <summary>
+/// Keyed vectors of one dimension with maximum-inner-product search (cosine similarity for unit vectors).
+/// Implementations are thread-safe: searches run concurrently, writes are serialised.
+/// </summary>
+public interface IVectorIndex : IDisposable
+{
+    /// <summary>The dimension of every vector in the index.</summary>
+    int Dimension { get; }
+
+    /// <summary>The number of keys in the index.</summary>
+    int Count { get; }
+
+    /// <summary>Adds the vector under <paramref name="key"/>, or replaces the one it had.</summary>
+    void Upsert(string key, ReadOnlySpan<float> vector);
+
+    /// <summary>Removes <paramref name="key"/>; false when it was not there.</summary>
+    bool Remove(string key);
+
+    /// <summary>True when <paramref name="key"/> is in the index.</summary>
+    bool Contains(string key);
+
+    /// <summary>A copy of the vector stored under <paramref name="key"/>; null when absent.</summary>
+    float[]? GetVector(string key);
+
+    /// <summary>Every key in the index.</summary>
+    string[] Keys();
+
+    /// <summary>Every key with a copy of its vector, for snapshots.</summary>
+    IReadOnlyList<KeyValuePair<string, float[]>> Snapshot();
+
+    /// <summary>The best <paramref name="k"/> keys for <paramref name="query"/>, best first, none of <paramref name="exclude"/>.</summary>
+    ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude = null);
+}
