@@ -41,6 +41,18 @@ public interface IEncoderGrain : IGrainWithIntegerKey
     Task<(float[] Embedding, string EncoderVersion)> EncodeAsync(string text, CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// Encodes item text on a silo that declares the GPU role (<c>Encoder:GpuRole</c>). Only those silos host this grain
+/// class, so placement confines it to them; concurrent requests on a silo share one micro-batching ONNX session.
+/// </summary>
+[Alias("Actors.IGpuEncoderGrain")]
+public interface IGpuEncoderGrain : IGrainWithIntegerKey
+{
+    /// <summary>The content embedding of <paramref name="text"/> and the encoder version that made it.</summary>
+    [Alias("Encode")]
+    Task<(float[] Embedding, string EncoderVersion)> EncodeAsync(string text, CancellationToken cancellationToken = default);
+}
+
 /// <summary>One partition of the item index (key: shard number). Exact top-k over its items.</summary>
 [Alias("Actors.IIndexShardGrain")]
 public interface IIndexShardGrain : IGrainWithIntegerKey

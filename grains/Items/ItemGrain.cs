@@ -1,5 +1,6 @@
 using Actors.Encoder;
 using Actors.Grains.Diagnostics;
+using Actors.Grains.Encoding;
 using Actors.Grains.Hosting;
 using Actors.Grains.Model;
 using Actors.VectorIndex;
@@ -17,6 +18,7 @@ internal sealed partial class ItemGrain(
     [PersistentState("item", StorageNames.Actors)] IPersistentState<ItemState> state,
     TextEncoder encoder,
     ServingModel model,
+    EncoderRouter encoders,
     IOptions<IndexOptions> indexOptions,
     IOptions<ItemOptions> itemOptions,
     ILogger<ItemGrain> logger) : Grain, IItemGrain
@@ -75,7 +77,7 @@ internal sealed partial class ItemGrain(
 
     private async Task EncodeAndIndexAsync(string text, CancellationToken cancellationToken)
     {
-        var (content, encoderVersion) = await GrainFactory.GetGrain<IEncoderGrain>(0).EncodeAsync(text, cancellationToken);
+        var (content, encoderVersion) = await encoders.EncodeAsync(GrainFactory, ItemId, text, cancellationToken);
         ActorsInstruments.ItemsEncoded.Add(1);
         state.State.Text = text;
         state.State.Content = content;

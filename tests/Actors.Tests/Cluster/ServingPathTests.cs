@@ -187,6 +187,18 @@ public sealed class ServingPathTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public void Without_a_gpu_role_silo_every_silo_encodes_on_cpu()
+    {
+        // The fixture's 200 items were upserted through item grains placed on both silos.
+        foreach (var silo in fixture.Cluster.Silos)
+        {
+            var services = fixture.Cluster.GetSiloServiceProvider(silo.SiloAddress);
+            Assert.True(services.GetRequiredService<BatchingTextEncoder>().TextsEncoded > 0, $"silo {silo.Name} encoded nothing");
+            Assert.False(services.GetRequiredService<TextEncoder>().IsUsingCuda);
+        }
+    }
+
+    [Fact]
     public async Task A_duplicate_event_id_is_applied_once()
     {
         var userId = Fresh("user");
