@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Actors.Encoder;
 using Actors.Grains.Diagnostics;
 using Actors.Grains.Encoding;
@@ -44,7 +45,7 @@ internal sealed partial class ItemGrain(
         else if (state.State.ModelVersion != model.Version)
         {
             LogRealigning(ItemId, state.State.ModelVersion, model.Version);
-            state.State.Item = model.ItemEmbedding(state.State.Content!);
+            state.State.Item = model.ItemEmbedding(ItemId, state.State.Content!);
             state.State.ModelVersion = model.Version;
             await state.WriteStateAsync();
             await Shard.UpsertAsync(ItemId, state.State.Item, model.Version);
@@ -75,13 +76,34 @@ internal sealed partial class ItemGrain(
             ? new ItemEmbeddings(ItemId, state.State.Content!, state.State.Item!, state.State.EncoderVersion!, state.State.ModelVersion!)
             : null);
 
+    public async Task<ItemView> ImportAsync(string text, float[] content, string encoderVersion, CancellationToken cancellationToken = default)
+    {
+        ItemValidation.ThrowIfInvalidText(text, itemOptions.Value.MaxTextLength);
+        ArgumentNullException.ThrowIfNull(content);
+        if (encoderVersion != encoder.ModelVersion)
+        {
+            throw new ArgumentException($"The content embedding was made by encoder '{encoderVersion}'; this silo encodes with '{encoder.ModelVersion}'.", nameof(encoderVersion));
+        }
+        if (content.Length != encoder.Dimension || !float.IsFinite(TensorPrimitives.Sum(content)))
+        {
+            throw new ArgumentException($"The content embedding has {content.Length} values or a non-finite one; expected {encoder.Dimension} finite values.", nameof(content));
+        }
+        await StoreAndIndexAsync(text, content, encoderVersion, cancellationToken);
+        return new ItemView(ItemId, text);
+    }
+
     private async Task EncodeAndIndexAsync(string text, CancellationToken cancellationToken)
     {
         var (content, encoderVersion) = await encoders.EncodeAsync(GrainFactory, ItemId, text, cancellationToken);
         ActorsInstruments.ItemsEncoded.Add(1);
+        await StoreAndIndexAsync(text, content, encoderVersion, cancellationToken);
+    }
+
+    private async Task StoreAndIndexAsync(string text, float[] content, string encoderVersion, CancellationToken cancellationToken)
+    {
         state.State.Text = text;
         state.State.Content = content;
-        state.State.Item = model.ItemEmbedding(content);
+        state.State.Item = model.ItemEmbedding(ItemId, content);
         state.State.EncoderVersion = encoderVersion;
         state.State.ModelVersion = model.Version;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;

@@ -31,18 +31,24 @@ public sealed class ServingModel
     /// <summary>Wraps an already loaded model (tests, benchmarks).</summary>
     public static ServingModel From(PreferenceModel model) => new(model);
 
-    /// <summary>The item tower: content embedding → item embedding.</summary>
-    public float[] ItemEmbedding(float[] content) => _model is null ? content : _model.ItemEmbedding(content);
+    /// <summary>
+    /// The item tower: content embedding (and, for models that learned item-id embeddings, the item id) → item embedding.
+    /// </summary>
+    public float[] ItemEmbedding(string itemId, float[] content) => _model is null ? content : _model.ItemEmbedding(content, itemId);
 
-    /// <summary>A fresh incremental user tower over a window of <paramref name="window"/> interactions.</summary>
+    /// <summary>
+    /// A fresh incremental user tower over a window of <paramref name="window"/> interactions (at most the model's
+    /// own maximum length).
+    /// </summary>
     public IUserEmbedding CreateUserEmbedding(int window) =>
-        _model is null ? new MeanUserEmbedding(window) : new TowerUserEmbedding(_model.CreateUserState(window));
+        _model is null ? new MeanUserEmbedding(window) : new TowerUserEmbedding(_model.CreateUserState(Math.Min(window, _model.MaxLength)));
 
     private sealed class TowerUserEmbedding(UserTowerState state) : IUserEmbedding
     {
-        public void Append(float[] content) => state.Append(content);
+        public void Append(string itemId, float[] content) => state.Append(content, itemId);
 
-        public void Rebuild(IEnumerable<float[]> contents) => state.Rebuild(contents);
+        public void Rebuild(IReadOnlyList<(string ItemId, float[] Content)> history) =>
+            state.Rebuild(history.Select(h => h.Content), history.Select(h => (string?)h.ItemId).ToArray());
 
         public float[]? Current() => state.Count == 0 ? null : state.Embedding.ToArray();
     }
@@ -54,11 +60,11 @@ public sealed class ServingModel
 /// </summary>
 public interface IUserEmbedding
 {
-    /// <summary>Adds the newest interaction's content embedding; the oldest leaves the window when it is full.</summary>
-    void Append(float[] content);
+    /// <summary>Adds the newest interaction (its item and content embedding); the oldest leaves the window when it is full.</summary>
+    void Append(string itemId, float[] content);
 
-    /// <summary>Starts over from <paramref name="contents"/>, oldest first (e.g. on grain activation).</summary>
-    void Rebuild(IEnumerable<float[]> contents);
+    /// <summary>Starts over from <paramref name="history"/>, oldest first (e.g. on grain activation).</summary>
+    void Rebuild(IReadOnlyList<(string ItemId, float[] Content)> history);
 
     /// <summary>The current embedding (unit length), or null before any interaction.</summary>
     float[]? Current();
@@ -70,7 +76,7 @@ internal sealed class MeanUserEmbedding(int window) : IUserEmbedding
     private readonly Queue<float[]> _window = new();
     private RunningMean? _mean;
 
-    public void Append(float[] content)
+    public void Append(string itemId, float[] content)
     {
         _mean ??= new RunningMean(content.Length);
         _mean.Add(content);
@@ -81,13 +87,13 @@ internal sealed class MeanUserEmbedding(int window) : IUserEmbedding
         }
     }
 
-    public void Rebuild(IEnumerable<float[]> contents)
+    public void Rebuild(IReadOnlyList<(string ItemId, float[] Content)> history)
     {
         _window.Clear();
         _mean = null;
-        foreach (var content in contents)
+        foreach (var (itemId, content) in history)
         {
-            Append(content);
+            Append(itemId, content);
         }
     }
 

@@ -132,7 +132,7 @@ internal sealed partial class UserGrain(
 
         state.State.History.Add(new HistoryEntry(evt.EventId, evt.ItemId, evt.Timestamp));
         _appliedEventIds.Add(evt.EventId);
-        _embedding.Append(embeddings.Content);
+        _embedding.Append(evt.ItemId, embeddings.Content);
         ActorsInstruments.EventsApplied.Add(1);
 
         while (state.State.History.Count > options.Value.HistoryLength)
@@ -143,11 +143,11 @@ internal sealed partial class UserGrain(
         return true;
     }
 
-    /// <summary>The content embeddings of the history, oldest first; items that no longer exist are left out.</summary>
-    private async Task<IEnumerable<float[]>> HistoryContentsAsync()
+    /// <summary>The history's items with their content embeddings, oldest first; items that no longer exist are left out.</summary>
+    private async Task<List<(string ItemId, float[] Content)>> HistoryContentsAsync()
     {
         var embeddings = await Task.WhenAll(state.State.History.Select(e => GrainFactory.GetGrain<IItemGrain>(e.ItemId).GetEmbeddingsAsync()));
-        return embeddings.Where(e => e is not null).Select(e => e!.Content);
+        return embeddings.Where(e => e is not null).Select(e => (e!.ItemId, e.Content)).ToList();
     }
 
     private void RememberEvicted(string eventId)
