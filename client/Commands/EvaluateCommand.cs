@@ -224,6 +224,9 @@ internal static class EvaluateCommand
         {
             EvaluationJson.Write(settings.Json, reports.Single(r => r.Split == settings.Split));
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Wrote [bold]{settings.Json}[/] ({SplitNames.Format(settings.Split)}).");
+            var chart = Path.ChangeExtension(settings.Json, ".png");
+            EvaluationChart.WritePng(reports.Single(r => r.Split == settings.Split), chart);
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Wrote [bold]{chart}[/] (bar chart of the model against its baselines).");
         }
 
         if (settings.Report is not null)
@@ -246,10 +249,21 @@ internal static class EvaluateCommand
                 Directory.CreateDirectory(folder);
             }
 
-            File.WriteAllText(settings.Report, ResultsReport.Render(context, reports));
+            var charts = new List<string>();
+            foreach (var splitReport in reports)
+            {
+                var chart = Path.Combine(folder ?? ".", "images", $"evaluation-{splitReport.SplitName}.png");
+                EvaluationChart.WritePng(splitReport, chart);
+                charts.Add(Path.GetRelativePath(folder ?? ".", chart));
+            }
+
+            File.WriteAllText(settings.Report, ResultsReport.Render(context, reports) + ChartLinks(charts));
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Wrote [bold]{settings.Report}[/] (valid and test).");
         }
     }
+
+    private static string ChartLinks(IEnumerable<string> charts) =>
+        "\n## Charts\n\n" + string.Concat(charts.Select(c => $"![{Path.GetFileNameWithoutExtension(c)}]({c.Replace('\\', '/')})\n\n"));
 
     private static List<Scorer> BuildScorers(UniSRecDataset data, float[][] content, Artifacts artifacts, Settings settings, Action built)
     {
