@@ -15,7 +15,8 @@ internal static class ClusterConnection
             ContentRootPath = AppContext.BaseDirectory,
             DisableDefaults = false,
         });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // The console is the command's output: only problems from the host and Orleans belong there.
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Orleans", LogLevel.Warning);
         var section = builder.Configuration.GetSection("Orleans");
         var gatewayPort = section.GetValue("GatewayPort", 30000);
         if (gateway is not null)
