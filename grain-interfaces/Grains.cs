@@ -27,6 +27,14 @@ public interface IItemGrain : IGrainWithStringKey
     /// <summary>The embeddings and the versions they were computed with; null when the item does not exist.</summary>
     [Alias("GetEmbeddings")]
     Task<ItemEmbeddings?> GetEmbeddingsAsync();
+
+    /// <summary>
+    /// Bulk import: sets the text with a content embedding computed elsewhere by the encoder
+    /// <paramref name="encoderVersion"/> (which must be this silo's), computes the item embedding and indexes it,
+    /// without running the encoder. Returns once the item is searchable.
+    /// </summary>
+    [Alias("Import")]
+    Task<ItemView> ImportAsync(string text, float[] content, string encoderVersion, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

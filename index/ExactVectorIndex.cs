@@ -33,128 +33,71 @@ public sealed class ExactVectorIndex : IVectorIndex
     {
         get
         {
-            _lock.EnterReadLock();
-            try
-            {
-                return _rowByKey.Count;
-            }
-            finally
-            {
-                _lock.ExitReadLock();
-            }
+            using var scope = _lock.Read();
+            return _rowByKey.Count;
         }
     }
 
     /// <summary>Adds the vector under <paramref name="key"/>, or replaces the one it had.</summary>
     public void Upsert(string key, ReadOnlySpan<float> vector)
     {
-        ArgumentException.ThrowIfNullOrEmpty(key);
-        if (vector.Length != Dimension)
-        {
-            throw new ArgumentException($"Vector for '{key}' has {vector.Length} dimensions; the index holds {Dimension}.", nameof(vector));
-        }
-        if (!float.IsFinite(TensorPrimitives.Sum(vector)))
-        {
-            throw new ArgumentException($"Vector for '{key}' contains NaN or infinity.", nameof(vector));
-        }
+        VectorChecks.ThrowIfInvalid(key, vector, Dimension);
 
-        _lock.EnterWriteLock();
-        try
+        using var scope = _lock.Write();
+        if (!_rowByKey.TryGetValue(key, out var row))
         {
-            if (!_rowByKey.TryGetValue(key, out var row))
-            {
-                row = _freeRows.Count > 0 ? _freeRows.Pop() : _rows++;
-                EnsureCapacity(row + 1);
-                _rowByKey[key] = row;
-                _keys[row] = key;
-            }
-            vector.CopyTo(_vectors.AsSpan(row * Dimension, Dimension));
+            row = _freeRows.Count > 0 ? _freeRows.Pop() : _rows++;
+            EnsureCapacity(row + 1);
+            _rowByKey[key] = row;
+            _keys[row] = key;
         }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
+        vector.CopyTo(_vectors.AsSpan(row * Dimension, Dimension));
     }
 
     /// <summary>Removes <paramref name="key"/>; returns false when it was not there.</summary>
     public bool Remove(string key)
     {
-        _lock.EnterWriteLock();
-        try
+        using var scope = _lock.Write();
+        if (!_rowByKey.Remove(key, out var row))
         {
-            if (!_rowByKey.Remove(key, out var row))
-            {
-                return false;
-            }
-            _keys[row] = null;
-            _freeRows.Push(row);
-            return true;
+            return false;
         }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
+        _keys[row] = null;
+        _freeRows.Push(row);
+        return true;
     }
 
     /// <summary>True when <paramref name="key"/> is in the index.</summary>
     public bool Contains(string key)
     {
-        _lock.EnterReadLock();
-        try
-        {
-            return _rowByKey.ContainsKey(key);
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        using var scope = _lock.Read();
+        return _rowByKey.ContainsKey(key);
     }
 
     /// <summary>Copies the vector stored under <paramref name="key"/>; null when absent.</summary>
     public float[]? GetVector(string key)
     {
-        _lock.EnterReadLock();
-        try
-        {
-            return _rowByKey.TryGetValue(key, out var row) ? _vectors.AsSpan(row * Dimension, Dimension).ToArray() : null;
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        using var scope = _lock.Read();
+        return _rowByKey.TryGetValue(key, out var row) ? _vectors.AsSpan(row * Dimension, Dimension).ToArray() : null;
     }
 
     /// <summary>Every key in the index.</summary>
     public string[] Keys()
     {
-        _lock.EnterReadLock();
-        try
-        {
-            return [.. _rowByKey.Keys];
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        using var scope = _lock.Read();
+        return [.. _rowByKey.Keys];
     }
 
     /// <summary>Every key with its vector (a copy), for snapshots.</summary>
     public IReadOnlyList<KeyValuePair<string, float[]>> Snapshot()
     {
-        _lock.EnterReadLock();
-        try
+        using var scope = _lock.Read();
+        var entries = new List<KeyValuePair<string, float[]>>(_rowByKey.Count);
+        foreach (var (key, row) in _rowByKey)
         {
-            var entries = new List<KeyValuePair<string, float[]>>(_rowByKey.Count);
-            foreach (var (key, row) in _rowByKey)
-            {
-                entries.Add(new(key, _vectors.AsSpan(row * Dimension, Dimension).ToArray()));
-            }
-            return entries;
+            entries.Add(new(key, _vectors.AsSpan(row * Dimension, Dimension).ToArray()));
         }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        return entries;
     }
 
     /// <summary>
@@ -163,34 +106,23 @@ public sealed class ExactVectorIndex : IVectorIndex
     /// </summary>
     public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
-        if (query.Length != Dimension)
-        {
-            throw new ArgumentException($"Query has {query.Length} dimensions; the index holds {Dimension}.", nameof(query));
-        }
+        VectorChecks.ThrowIfInvalidQuery(query, k, Dimension);
 
         var top = new TopK(k);
-        _lock.EnterReadLock();
-        try
+        using var scope = _lock.Read();
+        var vectors = _vectors.AsSpan();
+        for (var row = 0; row < _rows; row++)
         {
-            var vectors = _vectors.AsSpan();
-            for (var row = 0; row < _rows; row++)
+            var key = _keys[row];
+            if (key is null)
             {
-                var key = _keys[row];
-                if (key is null)
-                {
-                    continue;
-                }
-                var score = TensorPrimitives.Dot(query, vectors.Slice(row * Dimension, Dimension));
-                if (score >= top.Threshold && (exclude is null || !exclude.Contains(key)))
-                {
-                    top.Add(key, score);
-                }
+                continue;
             }
-        }
-        finally
-        {
-            _lock.ExitReadLock();
+            var score = TensorPrimitives.Dot(query, vectors.Slice(row * Dimension, Dimension));
+            if (score >= top.Threshold && (exclude is null || !exclude.Contains(key)))
+            {
+                top.Add(key, score);
+            }
         }
         return top.ToArray();
     }

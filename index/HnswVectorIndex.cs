@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Cloud.Unum.USearch;
 
 namespace Actors.VectorIndex;
@@ -7,7 +6,9 @@ namespace Actors.VectorIndex;
 /// Approximate maximum-inner-product search with an HNSW graph (USearch, native). Keys are mapped to fresh 64-bit
 /// labels on every write, since USearch does not replace a label in place: an update is a remove plus an add.
 /// Searches that exclude keys ask the graph for more candidates, so excluded keys never crowd out the k answers.
-/// Thread-safe: searches run concurrently under a shared lock, writes take it exclusively.
+/// Thread-safe, one operation at a time: the C# binding does not expose USearch's <c>reserve</c>, without which
+/// concurrent searches fail ("Reserve capacity ahead of searches!"). A shard grain calls it from one turn at a time
+/// anyway, so nothing is lost.
 /// </summary>
 public sealed class HnswVectorIndex : IVectorIndex
 {
@@ -41,160 +42,92 @@ public sealed class HnswVectorIndex : IVectorIndex
     {
         get
         {
-            _lock.EnterReadLock();
-            try
-            {
-                return _labelByKey.Count;
-            }
-            finally
-            {
-                _lock.ExitReadLock();
-            }
+            using var scope = _lock.Write();
+            return _labelByKey.Count;
         }
     }
 
     public void Upsert(string key, ReadOnlySpan<float> vector)
     {
-        ArgumentException.ThrowIfNullOrEmpty(key);
-        if (vector.Length != Dimension)
-        {
-            throw new ArgumentException($"Vector for '{key}' has {vector.Length} dimensions; the index holds {Dimension}.", nameof(vector));
-        }
-        if (!float.IsFinite(TensorPrimitives.Sum(vector)))
-        {
-            throw new ArgumentException($"Vector for '{key}' contains NaN or infinity.", nameof(vector));
-        }
+        VectorChecks.ThrowIfInvalid(key, vector, Dimension);
         var copy = vector.ToArray();
 
-        _lock.EnterWriteLock();
-        try
-        {
-            RemoveLocked(key);
-            var label = _nextLabel++;
-            _graph.Add(label, copy);
-            _labelByKey[key] = label;
-            _entries[label] = (key, copy);
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
+        using var scope = _lock.Write();
+        RemoveLocked(key);
+        var label = _nextLabel++;
+        _graph.Add(label, copy);
+        _labelByKey[key] = label;
+        _entries[label] = (key, copy);
     }
 
     public bool Remove(string key)
     {
-        _lock.EnterWriteLock();
-        try
-        {
-            return RemoveLocked(key);
-        }
-        finally
-        {
-            _lock.ExitWriteLock();
-        }
+        using var scope = _lock.Write();
+        return RemoveLocked(key);
     }
 
     public bool Contains(string key)
     {
-        _lock.EnterReadLock();
-        try
-        {
-            return _labelByKey.ContainsKey(key);
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        using var scope = _lock.Write();
+        return _labelByKey.ContainsKey(key);
     }
 
     public float[]? GetVector(string key)
     {
-        _lock.EnterReadLock();
-        try
-        {
-            return _labelByKey.TryGetValue(key, out var label) ? (float[])_entries[label].Vector.Clone() : null;
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        using var scope = _lock.Write();
+        return _labelByKey.TryGetValue(key, out var label) ? (float[])_entries[label].Vector.Clone() : null;
     }
 
     public string[] Keys()
     {
-        _lock.EnterReadLock();
-        try
-        {
-            return [.. _labelByKey.Keys];
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        using var scope = _lock.Write();
+        return [.. _labelByKey.Keys];
     }
 
     public IReadOnlyList<KeyValuePair<string, float[]>> Snapshot()
     {
-        _lock.EnterReadLock();
-        try
+        using var scope = _lock.Write();
+        var result = new List<KeyValuePair<string, float[]>>(_entries.Count);
+        foreach (var (key, vector) in _entries.Values)
         {
-            var result = new List<KeyValuePair<string, float[]>>(_entries.Count);
-            foreach (var (key, vector) in _entries.Values)
-            {
-                result.Add(new(key, (float[])vector.Clone()));
-            }
-            return result;
+            result.Add(new(key, (float[])vector.Clone()));
         }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
+        return result;
     }
 
     public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
-        if (query.Length != Dimension)
-        {
-            throw new ArgumentException($"Query has {query.Length} dimensions; the index holds {Dimension}.", nameof(query));
-        }
+        VectorChecks.ThrowIfInvalidQuery(query, k, Dimension);
         var queryArray = query.ToArray();
 
-        _lock.EnterReadLock();
-        try
+        using var scope = _lock.Write();
+        var present = _labelByKey.Count;
+        if (present == 0)
         {
-            var present = _labelByKey.Count;
-            if (present == 0)
+            return [];
+        }
+        var excluded = 0;
+        if (exclude is not null)
+        {
+            foreach (var key in exclude)
             {
-                return [];
+                excluded += _labelByKey.ContainsKey(key) ? 1 : 0;
             }
-            var excluded = 0;
-            if (exclude is not null)
-            {
-                foreach (var key in exclude)
-                {
-                    excluded += _labelByKey.ContainsKey(key) ? 1 : 0;
-                }
-            }
-            var wanted = Math.Min(present, k + excluded);
-            var found = _graph.Search(queryArray, wanted, out var labels, out var distances);
+        }
+        var wanted = Math.Min(present, k + excluded);
+        var found = _graph.Search(queryArray, wanted, out var labels, out var distances);
 
-            var top = new TopK(k);
-            for (var i = 0; i < found; i++)
-            {
-                if (!_entries.TryGetValue(labels[i], out var entry) || (exclude is not null && exclude.Contains(entry.Key)))
-                {
-                    continue;
-                }
-                // Inner-product "distance" is 1 − dot; report the dot product itself, as exact search does.
-                top.Add(entry.Key, 1f - distances[i]);
-            }
-            return top.ToArray();
-        }
-        finally
+        var top = new TopK(k);
+        for (var i = 0; i < found; i++)
         {
-            _lock.ExitReadLock();
+            if (!_entries.TryGetValue(labels[i], out var entry) || (exclude is not null && exclude.Contains(entry.Key)))
+            {
+                continue;
+            }
+            // Inner-product "distance" is 1 − dot; report the dot product itself, as exact search does.
+            top.Add(entry.Key, 1f - distances[i]);
         }
+        return top.ToArray();
     }
 
     public void Dispose()

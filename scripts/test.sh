@@ -21,9 +21,33 @@ if ! dotnet build Actors.sln -c Release --nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
+# Azurite (pinned in package.json, installed with npm ci) on free loopback ports, stopped on exit; the durability
+# tests read its connection string from ACTORS_TEST_AZURE_STORAGE and fail, naming it, when it is missing.
+source scripts/azurite.sh
+trap azurite_stop EXIT
+if ! azurite_start; then
+  echo "Azurite did not start"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+export ACTORS_TEST_AZURE_STORAGE="$AZURITE_CONNECTION_STRING"
+
 dotnet test Actors.sln -c Release --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
 status=$?
+azurite_stop
+
+# The short chaos run (its own Azurite, three silo processes, one SIGKILL, a full restart) counts as one test.
+chaos_passed=0
+chaos_failed=0
+scripts/chaos.sh --quick --no-build 2>&1 | tee "$results/chaos.log" | grep '^chaos: '
+chaos_status=${PIPESTATUS[0]}
+if [ "$chaos_status" -eq 0 ] && tail -n 1 "$results/chaos.log" | grep -q 'lost=0 duplicated=0 .*restart_ok=true'; then
+  chaos_passed=1
+else
+  chaos_failed=1
+  status=1
+fi
 
 passed=0
 failed=0
@@ -35,6 +59,8 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 done
+passed=$((passed + chaos_passed))
+failed=$((failed + chaos_failed))
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # A test host that crashed leaves no failed count behind; never report a failing run as clean.
   failed=1

@@ -36,6 +36,7 @@ internal static class Program
                     var task = context.AddTask("training", maxValue: options.Epochs);
                     var trainer = new Trainer(options, line => AnsiConsole.WriteLine(line))
                     {
+                        BestModelChanged = model => model.Save(options.Output),
                         StepCompleted = (epoch, step, steps) =>
                         {
                             task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {epoch}/{options.Epochs}");
@@ -49,7 +50,7 @@ internal static class Program
         }
         else
         {
-            result = new Trainer(options, Console.WriteLine).Train(data);
+            result = new Trainer(options, Console.WriteLine) { BestModelChanged = model => model.Save(options.Output) }.Train(data);
         }
 
         result.Model.Save(options.Output);

@@ -29,6 +29,9 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
     /// <summary>Called after every step with (epoch, step within epoch, steps per epoch).</summary>
     public Action<int, int, int>? StepCompleted { get; init; }
 
+    /// <summary>Called with the exported model whenever validation NDCG@10 improves (a checkpoint of the best so far).</summary>
+    public Action<PreferenceModel>? BestModelChanged { get; init; }
+
     public TrainingResult Train(TrainingData data)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -106,6 +109,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
                     best = Snapshot(network);
                     bestMetrics = valid;
                     bestEpoch = epoch;
+                    BestModelChanged?.Invoke(Export(config, best, data, valid, epoch, clock.Elapsed.TotalSeconds));
                 }
 
                 var report = new EpochReport(epoch, lossSum / Math.Max(1, batches), valid, epochClock.Elapsed.TotalSeconds, improved);

@@ -44,8 +44,8 @@ public sealed record TrainingOptions
     /// <summary>Adds learned item-id embeddings to the adaptor output (content + ID fusion). Default false.</summary>
     public bool ItemIds { get; init; }
 
-    /// <summary>Maximum epochs. Default 200.</summary>
-    public int Epochs { get; init; } = 200;
+    /// <summary>Maximum epochs (the cosine schedule spans them). Default 10.</summary>
+    public int Epochs { get; init; } = 10;
 
     /// <summary>Seed of every random choice (torch and sampling). Default 42.</summary>
     public int Seed { get; init; } = 42;
@@ -80,8 +80,8 @@ public sealed record TrainingOptions
     /// <summary>InfoNCE temperature. Default 0.05 (LEARN's released code: logits = 20 · cosine).</summary>
     public double Temperature { get; init; } = 0.05;
 
-    /// <summary>Negatives of the loss. Default in-batch.</summary>
-    public NegativeKind Negatives { get; init; } = NegativeKind.InBatch;
+    /// <summary>Negatives of the loss. Default all (every other catalog item; in-batch is LEARN's original form).</summary>
+    public NegativeKind Negatives { get; init; } = NegativeKind.All;
 
     /// <summary>Dropout probability. Default 0.2.</summary>
     public double Dropout { get; init; } = 0.2;
@@ -113,8 +113,8 @@ public sealed record TrainingOptions
     /// <summary>Recency weighting β. Default 10000.</summary>
     public double Beta { get; init; } = 10000;
 
-    /// <summary>Epochs without a better validation NDCG@10 before stopping. Default 10.</summary>
-    public int Patience { get; init; } = 10;
+    /// <summary>Epochs without a better validation NDCG@10 before stopping. Default 5.</summary>
+    public int Patience { get; init; } = 5;
 
     /// <summary>Torch threads; 0 = the core count. Default 0.</summary>
     public int Threads { get; init; }

@@ -1,10 +1,12 @@
 using Actors.Encoder;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Actors.Grains.Encoding;
 using Actors.Grains.Model;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace Actors.Grains.Hosting;
 
@@ -20,7 +22,9 @@ public static class ActorsSiloBuilderExtensions
         var services = builder.Services;
         services.AddOptions<EncoderOptions>().BindConfiguration("Encoder").ValidateOnStart();
         services.AddOptions<IndexOptions>().BindConfiguration(IndexOptions.Section)
-            .Validate(o => o.Shards is > 0 and <= 1024, "Index:Shards must be in 1..1024.").ValidateOnStart();
+            .Validate(o => o.Shards is > 0 and <= 1024, "Index:Shards must be in 1..1024.")
+            .Validate(o => o.HnswThreshold >= 0 && o.HnswConnectivity > 1 && o.HnswExpansionAdd > 0 && o.HnswExpansionSearch > 0,
+                "Index:HnswThreshold must not be negative; HnswConnectivity must exceed 1; the HNSW expansions must be positive.").ValidateOnStart();
         services.AddOptions<UserOptions>().BindConfiguration(UserOptions.Section)
             .Validate(o => o.HistoryLength is > 0 and <= 10_000, "Users:HistoryLength must be in 1..10000.")
             .Validate(o => o.RememberedEventIds >= 0, "Users:RememberedEventIds must not be negative.").ValidateOnStart();
@@ -33,6 +37,18 @@ public static class ActorsSiloBuilderExtensions
 
         services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section);
         services.AddSingleton(sp => ServingModel.Load(sp.GetRequiredService<IOptions<ModelOptions>>().Value.Path, AppContext.BaseDirectory));
+
+        // Heterogeneous silos by configuration: only GPU-role silos host the GPU encoder grain class.
+        services.AddOptions<EncodingRoleOptions>().BindConfiguration("Encoder")
+            .Validate(o => o.GpuWorkers > 0, "Encoder:GpuWorkers must be positive.").ValidateOnStart();
+        services.AddOptions<GrainTypeOptions>().PostConfigure<IOptions<EncodingRoleOptions>>((types, role) =>
+        {
+            if (!role.Value.GpuRole)
+            {
+                types.Classes.Remove(typeof(GpuEncoderGrain));
+            }
+        });
+        services.AddSingleton<EncoderRouter>();
 
         // One ONNX session per silo, shared by every encoder grain activation through one micro-batcher.
         services.AddSingleton(sp => new TextEncoder(

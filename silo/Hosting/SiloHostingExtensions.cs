@@ -40,10 +40,10 @@ internal static class SiloHostingExtensions
         return builder;
     }
 
-    /// <summary>Membership as <c>Orleans:Clustering</c> chooses it, on the configured silo and gateway ports.</summary>
+    /// <summary>Membership as <c>Orleans:Membership</c> chooses it, on the configured silo and gateway ports.</summary>
     private static ISiloBuilder UseActorsClustering(this ISiloBuilder silo, SiloOptions options)
     {
-        switch (options.Clustering)
+        switch (options.Membership)
         {
             case ClusteringProvider.Localhost:
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
@@ -53,7 +53,7 @@ internal static class SiloHostingExtensions
                 {
                     throw new InvalidOperationException($"Orleans:AdvertisedIPAddress '{options.AdvertisedIPAddress}' is not an IP address.");
                 }
-                var connectionString = AzureStorageConnection.Require(silo.Configuration, "Orleans:Clustering=AzureTable");
+                var connectionString = AzureStorageConnection.Require(silo.Configuration, "Orleans:Membership=AzureTable");
                 silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
                 silo.Configure<ClusterOptions>(o =>
                 {
@@ -63,7 +63,7 @@ internal static class SiloHostingExtensions
                 silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
                 break;
             default:
-                throw new InvalidOperationException($"Orleans:Clustering '{options.Clustering}' is not one of Localhost, AzureTable.");
+                throw new InvalidOperationException($"Orleans:Membership '{options.Membership}' is not one of Localhost, AzureTable.");
         }
         return silo;
     }

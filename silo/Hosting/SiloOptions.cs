@@ -15,8 +15,11 @@ public sealed class SiloOptions
 {
     public const string Section = "Orleans";
 
-    /// <summary>Membership provider. Default <see cref="ClusteringProvider.Localhost"/>.</summary>
-    public ClusteringProvider Clustering { get; set; } = ClusteringProvider.Localhost;
+    /// <summary>
+    /// Membership provider (<c>Orleans:Membership</c>; not <c>Orleans:Clustering</c>, which Orleans reads itself).
+    /// Default <see cref="ClusteringProvider.Localhost"/>.
+    /// </summary>
+    public ClusteringProvider Membership { get; set; } = ClusteringProvider.Localhost;
 
     /// <summary>
     /// The address this silo advertises to the others and listens on (AzureTable clustering). Default 127.0.0.1, so a

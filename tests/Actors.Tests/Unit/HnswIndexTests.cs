@@ -110,7 +110,7 @@ public sealed class HnswIndexTests
     }
 
     [Fact]
-    public void Concurrent_searches_and_writes_on_the_graph_stay_consistent()
+    public void Concurrent_searches_and_writes_on_the_graph_are_serialised_and_stay_consistent()
     {
         var vectors = Clustered(2_000, 32, seed: 5);
         using var index = new HnswVectorIndex(32);

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Actors.Dataset;
+using Actors.Grains.Diagnostics;
+using Actors.Grains.Model;
+using Actors.Ingest;
+
+namespace Actors.Benchmarks.Load;
+
+/// <summary>
+/// Events per second on one silo: the Scientific training interactions published on the event stream, counted as
+/// applied by the user grains (<c>actors.events.applied</c>, read with a <see cref="MeterListener"/>). The same events
+/// applied by direct grain calls (no stream) and by the raw user-embedding update in-process break the figure down.
+/// </summary>
+internal static class EventLoad
+{
+    public sealed record Result(double EventsPerSecond, JsonObject Details);
+
+    public static async Task<Result> MeasureAsync(
+        LoadSettings settings, BenchCluster cluster, UniSRecDataset dataset, float[][] contents, string encoderVersion, string? modelPath)
+    {
+        var importSeconds = await Stats.TimeConcurrentAsync(dataset.Items.Count, 128, async i =>
+            await cluster.Client.GetGrain<IItemGrain>(dataset.Items[i].Id).ImportAsync(dataset.Items[i].Text, contents[i], encoderVersion));
+
+        var baseEvents = CatalogImporter.TrainingEvents(dataset, DateTimeOffset.UtcNow);
+        var events = new List<InteractionEvent>(baseEvents.Count * settings.EventReplays);
+        for (var r = 0; r < settings.EventReplays; r++)
+        {
+            var suffix = r == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"~{r}");
+            events.AddRange(baseEvents.Select(e => e with { EventId = e.EventId + suffix, UserId = e.UserId + suffix }));
+        }
+        var firstOfUser = events.GroupBy(e => e.UserId).Select(g => g.First()).ToList();
+        var firstIds = firstOfUser.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
+        var rest = events.Where(e => !firstIds.Contains(e.EventId)).ToList();
+
+        long applied = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ActorsInstruments.MeterName && instrument.Name == "actors.events.applied")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref applied, value));
+        listener.Start();
+
+        var publisher = new EventPublisher(cluster.Client) { MaxParallelUsers = 256 };
+        // Warm-up: one event per user activates every user grain and its stream subscription (not counted).
+        var warmStart = Stopwatch.GetTimestamp();
+        await publisher.PublishAsync(firstOfUser);
+        await Stats.WaitUntilAsync(() => Interlocked.Read(ref applied) >= firstOfUser.Count, TimeSpan.FromMinutes(5), $"{firstOfUser.Count} warm-up events to be applied");
+        var warmSeconds = Stopwatch.GetElapsedTime(warmStart).TotalSeconds;
+
+        var before = Interlocked.Read(ref applied);
+        var started = Stopwatch.GetTimestamp();
+        await publisher.PublishAsync(rest);
+        var publishSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        await Stats.WaitUntilAsync(() => Interlocked.Read(ref applied) - before >= rest.Count, TimeSpan.FromMinutes(10), $"{rest.Count} events to be applied");
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var rate = rest.Count / seconds;
+        LoadHarness.Log($"events: {rest.Count:N0} applied in {seconds:F1} s = {rate:F0}/s (publishing took {publishSeconds:F1} s)");
+
+        // The same path without the stream: one event per grain call, users in parallel, each user's events in order.
+        var direct = baseEvents.Take(Math.Min(baseEvents.Count, 20_000)).Select(e => e with { EventId = e.EventId + "~direct", UserId = e.UserId + "~direct" })
+            .GroupBy(e => e.UserId).Select(g => g.ToArray()).ToArray();
+        var directCount = direct.Sum(d => d.Length);
+        var directSeconds = await Stats.TimeConcurrentAsync(direct.Length, 256, async u =>
+        {
+            var grain = cluster.Client.GetGrain<IUserGrain>(direct[u][0].UserId);
+            foreach (var evt in direct[u])
+            {
+                await grain.ApplyAsync([evt]);
+            }
+        });
+
+        // The raw library: the serving user embedding updated in-process for the same sequences.
+        var serving = modelPath is null ? ServingModel.Content : ServingModel.Load(modelPath, RepositoryPaths.Root);
+        var indexOf = dataset.Items.ToDictionary(i => i.Id, i => i.Index, StringComparer.Ordinal);
+        var rawSeconds = Stats.Time(() =>
+        {
+            foreach (var user in direct)
+            {
+                var embedding = serving.CreateUserEmbedding(50);
+                foreach (var evt in user)
+                {
+                    embedding.Append(evt.ItemId, contents[indexOf[evt.ItemId]]);
+                }
+            }
+        });
+
+        var details = new JsonObject
+        {
+            ["events"] = rest.Count,
+            ["users"] = firstOfUser.Count,
+            ["warmup_events"] = firstOfUser.Count,
+            ["warmup_seconds"] = Stats.Round(warmSeconds, 2),
+            ["seconds"] = Stats.Round(seconds, 2),
+            ["publish_seconds"] = Stats.Round(publishSeconds, 2),
+            ["sample_items_imported_per_second"] = Stats.Round(dataset.Items.Count / importSeconds, 0),
+            ["direct_apply_events"] = directCount,
+            ["direct_apply_per_second"] = Stats.Round(directCount / directSeconds, 0),
+            ["raw_embedding_updates_per_second"] = Stats.Round(directCount / rawSeconds, 0),
+            ["stream_provider"] = "memory streams (AddActorsInMemoryProviders defaults)",
+        };
+        return new Result(Stats.Round(rate, 0), details);
+    }
+}

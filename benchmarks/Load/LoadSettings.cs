@@ -1,0 +1,60 @@
+namespace Actors.Benchmarks.Load;
+
+/// <summary>Sizes and paths of one load-harness run (<c>--quick</c> for checks, full by default).</summary>
+internal sealed record LoadSettings
+{
+    public bool Quick { get; init; }
+
+    /// <summary>Where the JSON figures go; null = not written.</summary>
+    public string? JsonPath { get; init; }
+
+    /// <summary>Where the generated Markdown page goes. Default <c>docs/performance.md</c>.</summary>
+    public string DocPath { get; init; } = Path.Combine(RepositoryPaths.Root, "docs", "performance.md");
+
+    /// <summary>"content" (no alignment model), "random" (LEARN shape, seeded weights) or an artifact folder; null = models/learn-scientific when present, else content.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The command line as typed, for the report.</summary>
+    public string CommandLine { get; init; } = "";
+
+    public int CatalogSize => Quick ? 100_000 : 1_000_000;
+
+    /// <summary>Index shards of the 2-silo retrieval cluster: past Index:HnswThreshold (20,000) per shard, so they search with HNSW.</summary>
+    public int Shards => Quick ? 4 : 8;
+
+    /// <summary>Texts per round of the encoder comparison (three rounds, alternating raw and grain).</summary>
+    public int EncoderTexts => Quick ? 256 : 512;
+
+    public int EncoderBatch => 64;
+
+    public int BatchingUpserts => Quick ? 256 : 640;
+
+    /// <summary>How many times the Scientific training interactions are replayed (each by a distinct copy of every user).</summary>
+    public int EventReplays => Quick ? 1 : 3;
+
+    public int QueryUsers => Quick ? 200 : 300;
+
+    public int Queries => Quick ? 1_000 : 3_000;
+
+    public int WarmupQueries => 200;
+
+    public static LoadSettings Parse(string[] args)
+    {
+        var settings = new LoadSettings { CommandLine = "dotnet run -c Release --project benchmarks -- load " + string.Join(' ', args) };
+        for (var i = 0; i < args.Length; i++)
+        {
+            settings = args[i] switch
+            {
+                "--quick" => settings with { Quick = true },
+                "--json" => settings with { JsonPath = Path.GetFullPath(Value(args, ref i)) },
+                "--doc" => settings with { DocPath = Path.GetFullPath(Value(args, ref i)) },
+                "--model" => settings with { Model = Value(args, ref i) },
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'; expected --quick, --json FILE, --doc FILE or --model PATH|random|content."),
+            };
+        }
+        return settings;
+    }
+
+    private static string Value(string[] args, ref int i) =>
+        ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");
+}
