@@ -24,6 +24,10 @@ public interface IItemGrain : IGrainWithStringKey
     [Alias("Refresh"), OneWay]
     Task RefreshAsync();
 
+    /// <summary>Registers the item's current embedding with its shard again (one-way: shards ask after an unclean stop).</summary>
+    [Alias("Reindex"), OneWay]
+    Task ReindexAsync();
+
     /// <summary>The embeddings and the versions they were computed with; null when the item does not exist.</summary>
     [Alias("GetEmbeddings")]
     Task<ItemEmbeddings?> GetEmbeddingsAsync();

@@ -12,6 +12,12 @@ public sealed class IndexOptions
     public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// Changes a shard journals (one small write of item ids per acknowledged change) before it writes a full snapshot
+    /// early. Default 1,024.
+    /// </summary>
+    public int JournalLimit { get; set; } = 1024;
+
+    /// <summary>
     /// Size at which a shard moves from exact search to an HNSW graph (0: HNSW from the start). Default 20,000: below it
     /// exact search over the shard is faster than the graph and perfect.
     /// </summary>

@@ -7,6 +7,9 @@ internal sealed partial class IndexShardGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard} activated with {Count} items from its snapshot")]
     private partial void LogActivated(long shard, int count);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard}: {Count} items changed after the last snapshot; asking them to register again")]
+    private partial void LogReplaying(long shard, int count);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard}: snapshot was made with model {Old}, this silo serves {New}; refreshing {Count} items")]
     private partial void LogModelChanged(long shard, string? old, string @new, int count);
 

@@ -17,10 +17,12 @@ namespace Actors.Grains.Index;
 [HashBasedPlacement]
 internal sealed partial class IndexShardGrain(
     [PersistentState("shard", StorageNames.Actors)] IPersistentState<ShardState> state,
+    [PersistentState("shard-journal", StorageNames.Actors)] IPersistentState<ShardJournal> journal,
     IOptions<IndexOptions> options,
     ServingModel model,
     ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain
 {
+    private readonly HashSet<string> _awaitingReindex = new(StringComparer.Ordinal);
     private AdaptiveVectorIndex? _index;
     private bool _dirty;
 
@@ -32,14 +34,39 @@ internal sealed partial class IndexShardGrain(
         {
             IndexFor(embedding.Length).Upsert(itemId, embedding);
         }
-        var restored = state.State.Embeddings.Count;
+        // Changes acknowledged after the snapshot was taken, in order: removals are applied here, set embeddings are
+        // fetched again from their items by a one-way request (a call that waited here could wait on this shard).
+        var reindex = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var change in journal.State.Changes)
+        {
+            if (change.Removed)
+            {
+                _index?.Remove(change.ItemId);
+                reindex.Remove(change.ItemId);
+            }
+            else
+            {
+                reindex.Add(change.ItemId);
+            }
+        }
+        foreach (var itemId in reindex)
+        {
+            _awaitingReindex.Add(itemId);
+            _ = GrainFactory.GetGrain<IItemGrain>(itemId).ReindexAsync();
+        }
+        if (reindex.Count > 0)
+        {
+            LogReplaying(Shard, reindex.Count);
+        }
+        _dirty = journal.State.Changes.Count > 0;
+        var restored = _index?.Count ?? 0;
         LogActivated(Shard, restored);
         if (restored > 0 && state.State.ModelVersion != model.Version)
         {
             // A new model was deployed: the items recompute their embeddings (no re-encoding) and upsert them here.
             // One-way calls, so this shard never waits on an item that is waiting on it.
             LogModelChanged(Shard, state.State.ModelVersion, model.Version, restored);
-            foreach (var itemId in state.State.Embeddings.Keys)
+            foreach (var itemId in _index!.Keys())
             {
                 _ = GrainFactory.GetGrain<IItemGrain>(itemId).RefreshAsync();
             }
@@ -56,7 +83,7 @@ internal sealed partial class IndexShardGrain(
         _index?.Dispose();
     }
 
-    public Task UpsertAsync(string itemId, float[] embedding, string modelVersion)
+    public async Task UpsertAsync(string itemId, float[] embedding, string modelVersion)
     {
         if (modelVersion != model.Version)
         {
@@ -65,14 +92,16 @@ internal sealed partial class IndexShardGrain(
             LogForeignModel(Shard, itemId, modelVersion, model.Version);
         }
         IndexFor(embedding.Length).Upsert(itemId, embedding);
-        _dirty = true;
-        return Task.CompletedTask;
+        _awaitingReindex.Remove(itemId);
+        await JournalAsync(new ShardChange(itemId, Removed: false));
     }
 
-    public Task RemoveAsync(string itemId)
+    public async Task RemoveAsync(string itemId)
     {
-        _dirty |= _index?.Remove(itemId) ?? false;
-        return Task.CompletedTask;
+        if (_index?.Remove(itemId) ?? false)
+        {
+            await JournalAsync(new ShardChange(itemId, Removed: true));
+        }
     }
 
     public Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, CancellationToken cancellationToken = default)
@@ -104,6 +133,18 @@ internal sealed partial class IndexShardGrain(
         return _index;
     }
 
+    /// <summary>Makes an applied change durable before it is acknowledged; a long journal is folded into a snapshot.</summary>
+    private async Task JournalAsync(ShardChange change)
+    {
+        _dirty = true;
+        journal.State.Changes.Add(change);
+        await journal.WriteStateAsync();
+        if (journal.State.Changes.Count >= options.Value.JournalLimit)
+        {
+            await SnapshotIfDirtyAsync(CancellationToken.None);
+        }
+    }
+
     private async Task SnapshotIfDirtyAsync(CancellationToken cancellationToken)
     {
         if (!_dirty || _index is null)
@@ -129,5 +170,10 @@ internal sealed partial class IndexShardGrain(
         {
             state.State.Embeddings.Clear();
         }
+        // Only once the snapshot holds them may the journalled changes go; items asked to register again after an
+        // unclean stop stay journalled until they have.
+        journal.State.Changes.Clear();
+        journal.State.Changes.AddRange(_awaitingReindex.Select(id => new ShardChange(id, Removed: false)));
+        await journal.WriteStateAsync(cancellationToken);
     }
 }

@@ -31,6 +31,15 @@ internal sealed partial class ItemGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => RefreshAsync();
 
+    public async Task ReindexAsync()
+    {
+        // Activation has already brought the embeddings up to date with this silo's encoder and model.
+        if (state.RecordExists)
+        {
+            await Shard.UpsertAsync(ItemId, state.State.Item!, state.State.ModelVersion!);
+        }
+    }
+
     public async Task RefreshAsync()
     {
         if (!state.RecordExists)
