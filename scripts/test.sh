@@ -32,9 +32,15 @@ if ! azurite_start; then
 fi
 export ACTORS_TEST_AZURE_STORAGE="$AZURITE_CONNECTION_STRING"
 
-dotnet test Actors.sln -c Release --no-build --nologo \
-  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
-status=$?
+# One project at a time, each with its own result file (parallel projects would share a timestamped file name).
+status=0
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  if ! dotnet test "$project" -c Release --no-build --nologo \
+      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" --results-directory "$results"; then
+    status=1
+  fi
+done
 azurite_stop
 
 # The short chaos run (its own Azurite, three silo processes, one SIGKILL, a full restart) counts as one test.

@@ -12,6 +12,7 @@ builder.AddActorsSilo();
 builder.AddActorsObservability();
 
 var app = builder.Build();
+app.UseActorsRequestGuards();
 app.MapActorsObservability();
 app.MapActorsApi();
 app.Run();

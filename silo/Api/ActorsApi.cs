@@ -10,7 +10,11 @@ namespace Actors.Silo.Api;
 /// <summary>The HTTP API: items, events, users. Every bad request gets a 400 problem-details answer and changes nothing.</summary>
 internal static class ActorsApi
 {
-    public static WebApplication MapActorsApi(this WebApplication app)
+    /// <summary>
+    /// The error handling every request passes first (before static files and endpoints): request problems become 400
+    /// problem details, paths no client can mean (control characters) are refused, anything else is a problem-details 500.
+    /// </summary>
+    public static WebApplication UseActorsRequestGuards(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -18,6 +22,10 @@ internal static class ActorsApi
         {
             try
             {
+                if (HasControlCharacters(context.Request.Path.Value))
+                {
+                    throw new RequestProblem("The path contains control characters; ids are printable text.");
+                }
                 await next(context);
             }
             catch (RequestProblem problem) when (!context.Response.HasStarted)
@@ -25,7 +33,11 @@ internal static class ActorsApi
                 await RequestProblem.ToResult(problem.Message, problem.StatusCode).ExecuteAsync(context);
             }
         });
+        return app;
+    }
 
+    public static WebApplication MapActorsApi(this WebApplication app)
+    {
         app.MapHealthChecks("/health");
 
         var items = app.MapGroup("/items").WithTags("Items");
@@ -133,6 +145,18 @@ internal static class ActorsApi
         var count = RequestParsing.ParseK(k, api.Value.MaxK);
         var recommendations = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, count, cancellationToken);
         return TypedResults.Ok(new RecommendationsResponse(userId, ToResponse(recommendations.Items), recommendations.Source, recommendations.Partial));
+    }
+
+    private static bool HasControlCharacters(string? path)
+    {
+        foreach (var c in path.AsSpan())
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ScoredItemResponse[] ToResponse(ScoredItem[] items) =>

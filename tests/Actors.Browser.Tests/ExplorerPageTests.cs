@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 
 namespace Actors.Browser.Tests;
@@ -77,8 +78,10 @@ public sealed class ExplorerPageTests(ExplorerSilo silo) : IClassFixture<Explore
     public async Task The_operator_pages_answer()
     {
         using var http = new HttpClient { BaseAddress = silo.BaseAddress };
-        // One query so that the retrieval instruments have recorded something.
-        using (var recommendation = await http.GetAsync(new Uri("users/someone-new/recommendations?k=3", UriKind.Relative)))
+        // A query that fans out to the shards, so that the retrieval instruments have recorded something.
+        var samples = await http.GetFromJsonAsync<System.Text.Json.JsonElement>(new Uri("samples", UriKind.Relative));
+        var sampleUser = samples.GetProperty("users")[0].GetString();
+        using (var recommendation = await http.GetAsync(new Uri($"users/{sampleUser}/recommendations?k=3", UriKind.Relative)))
         {
             Assert.True(recommendation.IsSuccessStatusCode);
         }
