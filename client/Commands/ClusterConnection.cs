@@ -1,7 +1,10 @@
+using Actors.Grains.Hosting;
+using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 
 namespace Actors.Client.Commands;
 
@@ -23,10 +26,29 @@ internal static class ClusterConnection
         {
             gatewayPort = int.Parse(gateway, System.Globalization.CultureInfo.InvariantCulture);
         }
-        builder.UseOrleansClient(client => client.UseLocalhostClustering(
-            gatewayPort,
-            serviceId: section.GetValue("ServiceId", "actors")!,
-            clusterId: section.GetValue("ClusterId", "actors-local")!));
+        var configuration = builder.Configuration;
+        builder.UseOrleansClient(client =>
+        {
+            // The same keys as the silo: Orleans:Membership chooses localhost or Azure Table membership, Streams:Provider the stream.
+            if (string.Equals(section["Membership"], "AzureTable", StringComparison.OrdinalIgnoreCase))
+            {
+                var connectionString = AzureStorageConnection.Require(configuration, "Orleans:Membership=AzureTable");
+                client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ServiceId = section.GetValue("ServiceId", "actors")!;
+                    o.ClusterId = section.GetValue("ClusterId", "actors-local")!;
+                });
+            }
+            else
+            {
+                client.UseLocalhostClustering(
+                    gatewayPort,
+                    serviceId: section.GetValue("ServiceId", "actors")!,
+                    clusterId: section.GetValue("ClusterId", "actors-local")!);
+            }
+            client.AddActorsStreams(configuration);
+        });
         var host = builder.Build();
         try
         {
