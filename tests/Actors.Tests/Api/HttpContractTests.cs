@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Actors.Grains.Model;
 using Actors.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Actors.Tests.Api;
 
@@ -38,6 +40,21 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
 
     private async Task<string[]> HistoryAsync(string userId) =>
         (await GetJsonAsync($"/users/{userId}/history")).GetProperty("items").EnumerateArray().Select(e => e.GetString()!).ToArray();
+
+    [Fact]
+    public async Task The_silo_serves_the_shipped_LEARN_model_on_its_defaults()
+    {
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "models", "learn-scientific", "manifest.json")));
+        var version = manifest.RootElement.GetProperty("version").GetString();
+        var outputDim = manifest.RootElement.GetProperty("outputDim").GetInt32();
+
+        var embeddings = await silo.Services.GetRequiredService<IClusterClient>().GetGrain<IItemGrain>(silo.Seeded[0].Id).GetEmbeddingsAsync();
+
+        Assert.Equal(version, silo.Services.GetRequiredService<ServingModel>().Version);
+        Assert.Equal(version, embeddings!.ModelVersion);
+        Assert.Equal(outputDim, embeddings.Item.Length);
+        Assert.Equal(384, embeddings.Content.Length);
+    }
 
     [Fact]
     public async Task Health_answers_200_when_ready()
