@@ -54,6 +54,10 @@ internal static class Program
         }
 
         result.Model.Save(options.Output);
+        foreach (var plot in TrainingPlots.Write(result.StepLosses, result.Epochs, Path.Combine(options.Output, "plots")))
+        {
+            Console.WriteLine($"wrote {plot}");
+        }
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"best epoch {result.BestEpoch}: valid R@10 {result.Valid.RecallAt10:F4} N@10 {result.Valid.NdcgAt10:F4}; training {result.Seconds:F0}s (+ {embeddingSeconds:F0}s data and embeddings); wrote {result.Model.Version} to {Path.GetFullPath(options.Output)}"));

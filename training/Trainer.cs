@@ -11,7 +11,11 @@ namespace Actors.Training;
 public sealed record EpochReport(int Epoch, double Loss, RankingMetrics Valid, double Seconds, bool Improved);
 
 /// <summary>The outcome of a run: the best model (by validation NDCG@10) and the history of the run.</summary>
-public sealed record TrainingResult(PreferenceModel Model, RankingMetrics Valid, int BestEpoch, IReadOnlyList<EpochReport> Epochs, double Seconds);
+public sealed record TrainingResult(PreferenceModel Model, RankingMetrics Valid, int BestEpoch, IReadOnlyList<EpochReport> Epochs, double Seconds)
+{
+    /// <summary>The loss of every optimisation step, in order (for the loss plot).</summary>
+    public IReadOnlyList<double> StepLosses { get; init; } = [];
+}
 
 /// <summary>
 /// Trains LEARN's PAL towers (or the SASRec baseline) with InfoNCE over LEARN's dense all-action samples, AdamW, a
@@ -60,6 +64,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
             $"{data.Name}: {itemCount} items, {users.Length} training users, {data.Valid.Count} validation rows; {parameters.Sum(p => p.numel())} trainable parameters; {stepsPerEpoch} steps per epoch."));
 
         var reports = new List<EpochReport>();
+        var stepLosses = new List<double>();
         Dictionary<string, Tensor>? best = null;
         RankingMetrics? bestMetrics = null;
         var bestEpoch = 0;
@@ -92,7 +97,9 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
                         var loss = Loss(network, content, contentNormalized, samples, config);
                         loss.backward();
                         optimizer.step();
-                        lossSum += loss.item<float>();
+                        var stepLoss = loss.item<float>();
+                        lossSum += stepLoss;
+                        stepLosses.Add(stepLoss);
                         batches++;
                     }
 
@@ -126,7 +133,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
 
             var seconds = clock.Elapsed.TotalSeconds;
             var model = Export(config, best!, data, bestMetrics!, bestEpoch, seconds);
-            return new TrainingResult(model, bestMetrics!, bestEpoch, reports, seconds);
+            return new TrainingResult(model, bestMetrics!, bestEpoch, reports, seconds) { StepLosses = stepLosses };
         }
         finally
         {

@@ -41,11 +41,11 @@ public sealed record TrainingOptions
     /// <summary>LEARN (content) or SASRec (ids). Default LEARN.</summary>
     public ModelKind Model { get; init; } = ModelKind.Learn;
 
-    /// <summary>Adds learned item-id embeddings to the adaptor output (content + ID fusion). Default false.</summary>
-    public bool ItemIds { get; init; }
+    /// <summary>Adds learned item-id embeddings to the adaptor output (content + ID fusion). Default true.</summary>
+    public bool ItemIds { get; init; } = true;
 
-    /// <summary>Maximum epochs (the cosine schedule spans them). Default 10.</summary>
-    public int Epochs { get; init; } = 10;
+    /// <summary>Maximum epochs (the cosine schedule spans them). Default 60.</summary>
+    public int Epochs { get; init; } = 60;
 
     /// <summary>Seed of every random choice (torch and sampling). Default 42.</summary>
     public int Seed { get; init; } = 42;

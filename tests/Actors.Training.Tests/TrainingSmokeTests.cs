@@ -54,6 +54,14 @@ public sealed class TrainingSmokeTests
                 .ToArray();
             var rank = 1 + scores.Count(s => s >= scores[5]) - 1;
             Assert.InRange(rank, 1, 5);
+
+            // The plots of the run: one loss per step, one validation point per epoch.
+            Assert.True(result.StepLosses.Count >= result.Epochs.Count, "Every epoch has at least one step.");
+            foreach (var plot in TrainingPlots.Write(result.StepLosses, result.Epochs, Path.Combine(directory, "plots")))
+            {
+                var bytes = File.ReadAllBytes(plot);
+                Assert.True(bytes.Length > 5_000 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G', $"{plot} is not a PNG plot.");
+            }
         }
         finally
         {
