@@ -94,7 +94,7 @@ public sealed class MalformedInputTests(GuardedSiloFactory silo, ITestOutputHelp
                 case 3: body = "{\"text\":\"a\\u0000b\"}"; label = "text with NUL"; break;
                 case 4: return new BadRequest("invalid UTF-8 text", HttpMethod.Put, path, InvalidUtf8("{\"text\":\"some text here\"}", n), key, null, id);
                 case 5: body = "{\"text\":\"fine\"}"; key = n % 2 == 0 ? null : "x"; label = "missing or wrong API key"; break;
-                case 6: body = "{\"text\":\"fine\"}"; path = "/items/" + (nasty.Length == 0 || nasty.Any(char.IsSurrogate) ? "%20%01" : Uri.EscapeDataString(nasty)); /* a lone surrogate would be escaped as U+FFFD, a valid id */ id = null; label = "bad item id in the path"; break;
+                case 6: body = "{\"text\":\"fine\"}"; path = "/items/" + (nasty.Length == 0 || nasty.Any(char.IsSurrogate) ? "%20%01" : Uri.EscapeDataString(nasty.Replace('\0', '\u0001'))); /* the in-memory test client cannot carry %00 (Kestrel refuses it with 400 itself) */ /* a lone surrogate would be escaped as U+FFFD, a valid id */ id = null; label = "bad item id in the path"; break;
                 default: body = $"{{\"text\":\"{new string('x', GuardedSiloFactory.MaxBodyBytes)}\"}}"; label = "body over the size limit"; break;
             }
             return new BadRequest(label, HttpMethod.Put, path, Encoding.UTF8.GetBytes(body), key, null, id);
