@@ -1,3 +1,4 @@
+using Actors.Evaluation;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -263,7 +264,8 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         }
 
         network.train();
-        return RankingMetrics.FromRanks(ranks);
+        // The evaluator's own metric definitions, so validation here and `client evaluate` can never disagree.
+        return RankingMetrics.FromRanks(ranks.ConvertAll(rank => checked((int)rank)).ToArray());
     }
 
     /// <summary>The user tower over right-padded histories: the output at each history's last position.</summary>
