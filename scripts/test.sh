@@ -65,6 +65,13 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 done
+# Name every failed test just above the summary, so the tail of a CI log says what to look at.
+for trx in "$results"/*.trx; do
+  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.* testName="\([^"]*\)".*/FAILED \1/p'
+done
+if [ "$chaos_failed" -eq 1 ]; then
+  echo "FAILED chaos --quick (log: $results/chaos.log)"
+fi
 passed=$((passed + chaos_passed))
 failed=$((failed + chaos_failed))
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
