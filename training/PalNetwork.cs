@@ -21,10 +21,14 @@ internal sealed class PalNetwork : nn.Module<Tensor, Tensor>
     private readonly LayerNorm? _finalNorm;
     private readonly Linear _projection;
     private readonly Dropout _inputDropout;
+    private readonly double _idDropout;
+    private readonly double _idRowDropout;
 
-    public PalNetwork(PreferenceModelConfig config, double dropout, bool contentInput) : base("PAL")
+    public PalNetwork(PreferenceModelConfig config, double dropout, bool contentInput, double idDropout = 0, double idRowDropout = 0) : base("PAL")
     {
         _config = config;
+        _idDropout = idDropout;
+        _idRowDropout = idRowDropout;
         int h = config.Hidden;
         _adaptor = nn.Linear(config.ContentDimension, h);
         register_module("adaptor", _adaptor);
@@ -74,13 +78,33 @@ internal sealed class PalNetwork : nn.Module<Tensor, Tensor>
         register_module("input_dropout", _inputDropout);
     }
 
-    /// <summary>adaptor(content) + id embedding for every item, plus a zero padding row: [items + 1, h].</summary>
+    /// <summary>The item-id embedding table (null without ids), for its own optimiser group.</summary>
+    public Parameter? IdEmbeddingWeight => _idEmbedding?.weight;
+
+    /// <summary>
+    /// adaptor(content) + id embedding for every item, plus a zero padding row: [items + 1, h]. In training mode the id
+    /// table is regularised first: element-wise dropout (<c>--id-dropout</c>) and whole-row dropout (<c>--id-row-dropout</c>:
+    /// a dropped item is content-only for that step, as if cold), both rescaled by 1/(1−p) as inverted dropout. Never at
+    /// evaluation or export, so the artifact and the serving library are unaffected.
+    /// </summary>
     public Tensor AdaptItems(Tensor content)
     {
         var adapted = _adaptor.forward(content);
         if (_idEmbedding is not null)
         {
-            adapted = adapted + _idEmbedding.weight!;
+            var ids = (Tensor)_idEmbedding.weight!;
+            if (training && _idRowDropout > 0)
+            {
+                using var keep = bernoulli(full(ids.shape[0], 1, 1 - _idRowDropout));
+                ids = ids * keep / (1 - _idRowDropout);
+            }
+
+            if (training && _idDropout > 0)
+            {
+                ids = nn.functional.dropout(ids, _idDropout, training: true);
+            }
+
+            adapted = adapted + ids;
         }
 
         return cat([adapted, zeros(1, _config.Hidden)], 0);

@@ -50,7 +50,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         var contentDimension = data.Content[0].Length;
         var config = o.ToConfig(contentDimension, itemCount);
         config.Validate();
-        using var network = new PalNetwork(config, o.Dropout, contentInput: o.Model == ModelKind.Learn);
+        using var network = new PalNetwork(config, o.Dropout, contentInput: o.Model == ModelKind.Learn, o.IdDropout, o.IdRowDropout);
         using var content = ContentTensor(data.Content);
         using var contentNormalized = nn.functional.normalize(content, p: 2, dim: -1);
 
@@ -59,7 +59,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         var totalSteps = Math.Max(1, stepsPerEpoch * o.Epochs);
         var warmupSteps = Math.Max(1, (int)(o.WarmupFraction * totalSteps));
         var parameters = network.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = optim.AdamW(parameters, lr: o.LearningRate, weight_decay: o.WeightDecay);
+        using var optimizer = CreateOptimizer(network, parameters);
         _log(string.Create(
             CultureInfo.InvariantCulture,
             $"{data.Name}: {itemCount} items, {users.Length} training users, {data.Valid.Count} validation rows; {parameters.Sum(p => p.numel())} trainable parameters; {stepsPerEpoch} steps per epoch."));
@@ -140,6 +140,25 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         {
             best?.Values.ToList().ForEach(t => t.Dispose());
         }
+    }
+
+    /// <summary>AdamW over every trainable parameter; with <c>--id-weight-decay</c>, the id table in a group of its own.</summary>
+    private TorchSharp.Modules.AdamW CreateOptimizer(PalNetwork network, List<TorchSharp.Modules.Parameter> parameters)
+    {
+        var o = _options;
+        var ids = network.IdEmbeddingWeight;
+        if (o.IdWeightDecay is not { } idWeightDecay || ids is null || !ids.requires_grad)
+        {
+            return optim.AdamW(parameters, lr: o.LearningRate, weight_decay: o.WeightDecay);
+        }
+
+        var others = parameters.Where(p => !ReferenceEquals(p, ids)).ToList();
+        return optim.AdamW(
+            [
+                new TorchSharp.Modules.AdamW.ParamGroup(others, lr: o.LearningRate, weight_decay: o.WeightDecay),
+                new TorchSharp.Modules.AdamW.ParamGroup([ids], lr: o.LearningRate, weight_decay: idWeightDecay),
+            ],
+            lr: o.LearningRate);
     }
 
     /// <summary>State-dict tensors as the arrays of <paramref name="config"/>'s specs.</summary>
@@ -348,6 +367,9 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
             ["batchSize"] = o.BatchSize,
             ["learningRate"] = o.LearningRate,
             ["weightDecay"] = o.WeightDecay,
+            ["idWeightDecay"] = o.IdWeightDecay ?? o.WeightDecay,
+            ["idDropout"] = o.IdDropout,
+            ["idRowDropout"] = o.IdRowDropout,
             ["warmupFraction"] = o.WarmupFraction,
             ["sampledPositions"] = o.SampledPositions,
             ["sampledTargets"] = o.SampledTargets,

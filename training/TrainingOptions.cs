@@ -95,6 +95,15 @@ public sealed record TrainingOptions
     /// <summary>AdamW weight decay. Default 0.01.</summary>
     public double WeightDecay { get; init; } = 0.01;
 
+    /// <summary>AdamW weight decay of the item-id table alone; null = <see cref="WeightDecay"/> (one group). Default null.</summary>
+    public double? IdWeightDecay { get; init; }
+
+    /// <summary>Element-wise dropout on the item-id table rows during training only. Default 0.</summary>
+    public double IdDropout { get; init; }
+
+    /// <summary>Whole-row dropout on the item-id table during training only (an item is content-only for that step). Default 0.</summary>
+    public double IdRowDropout { get; init; }
+
     /// <summary>Fraction of all steps spent warming up linearly. Default 0.05.</summary>
     public double WarmupFraction { get; init; } = 0.05;
 
@@ -132,7 +141,8 @@ public sealed record TrainingOptions
           --model learn|sasrec        --item-ids (content + ID fusion)   --item-tower shared|content
           --epochs N  --seed N  --hidden N  --layers N  --heads N  --ff N  --output-dim N  --norm-first
           --positions none|learned  --max-length N  --temperature T  --negatives inbatch|all  --dropout P
-          --batch-size N  --lr X  --weight-decay X  --warmup F  --sampled-positions N  --sampled-targets N
+          --batch-size N  --lr X  --weight-decay X  --id-weight-decay X  --id-dropout P  --id-row-dropout P
+          --warmup F  --sampled-positions N  --sampled-targets N
           --target-window N  --alpha A  --beta B  --patience N  --threads N  --max-users N
           --embedding-cache DIR  --quiet
         """;
@@ -205,6 +215,9 @@ public sealed record TrainingOptions
                 "--batch-size" => options with { BatchSize = Int() },
                 "--lr" => options with { LearningRate = Real() },
                 "--weight-decay" => options with { WeightDecay = Real() },
+                "--id-weight-decay" => options with { IdWeightDecay = Real() },
+                "--id-dropout" => options with { IdDropout = Real() },
+                "--id-row-dropout" => options with { IdRowDropout = Real() },
                 "--warmup" => options with { WarmupFraction = Real() },
                 "--sampled-positions" => options with { SampledPositions = Int() },
                 "--sampled-targets" => options with { SampledTargets = Int() },
@@ -222,6 +235,11 @@ public sealed record TrainingOptions
         if (string.IsNullOrEmpty(options.Dataset) || string.IsNullOrEmpty(options.Output))
         {
             throw new ArgumentException("Both --dataset DIR and --out MODELDIR are required.");
+        }
+
+        if (options.IdDropout is < 0 or >= 1 || options.IdRowDropout is < 0 or >= 1)
+        {
+            throw new ArgumentException("--id-dropout and --id-row-dropout must lie in [0, 1).");
         }
 
         return options;
