@@ -4,7 +4,7 @@ using Actors.Benchmarks.Micro;
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks -- micro [BenchmarkDotNet arguments, e.g. --filter *TopK*]
-// dotnet run -c Release --project benchmarks -- load [--quick] [--json FILE] [--doc FILE] [--model PATH|random|content]
+// dotnet run -c Release --project benchmarks -- load [--quick] [--json FILE] [--doc FILE] [--model PATH|random|content] [--only tower|encoder|events|retrieval]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -20,6 +20,6 @@ switch (mode)
     case "load":
         return await LoadHarness.RunAsync(LoadSettings.Parse(rest));
     default:
-        Console.Error.WriteLine("usage: Actors.Benchmarks micro [--filter PATTERN] | load [--quick] [--json FILE] [--doc FILE] [--model PATH|random|content]");
+        Console.Error.WriteLine("usage: Actors.Benchmarks micro [--filter PATTERN] | load [--quick] [--json FILE] [--doc FILE] [--model PATH|random|content] [--only tower|encoder|events|retrieval]");
         return 2;
 }

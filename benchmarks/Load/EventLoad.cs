@@ -55,11 +55,13 @@ internal static class EventLoad
         var warmSeconds = Stopwatch.GetElapsedTime(warmStart).TotalSeconds;
 
         var before = Interlocked.Read(ref applied);
+        var cpu = CpuWindow.Start();
         var started = Stopwatch.GetTimestamp();
         await publisher.PublishAsync(rest);
         var publishSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await Stats.WaitUntilAsync(() => Interlocked.Read(ref applied) - before >= rest.Count, TimeSpan.FromMinutes(10), $"{rest.Count} events to be applied");
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var streamCpu = cpu.Stop();
         var rate = rest.Count / seconds;
         LoadHarness.Log($"events: {rest.Count:N0} applied in {seconds:F1} s = {rate:F0}/s (publishing took {publishSeconds:F1} s)");
 
@@ -79,6 +81,7 @@ internal static class EventLoad
         // The raw library: the serving user embedding updated in-process for the same sequences.
         var serving = modelPath is null ? ServingModel.Content : ServingModel.Load(modelPath, RepositoryPaths.Root);
         var indexOf = dataset.Items.ToDictionary(i => i.Id, i => i.Index, StringComparer.Ordinal);
+        var rawCpu = CpuWindow.Start();
         var rawSeconds = Stats.Time(() =>
         {
             foreach (var user in direct)
@@ -90,6 +93,7 @@ internal static class EventLoad
                 }
             }
         });
+        var rawCpuUsage = rawCpu.Stop();
 
         var details = new JsonObject
         {
@@ -103,8 +107,27 @@ internal static class EventLoad
             ["direct_apply_events"] = directCount,
             ["direct_apply_per_second"] = Stats.Round(directCount / directSeconds, 0),
             ["raw_embedding_updates_per_second"] = Stats.Round(directCount / rawSeconds, 0),
+            // Where the time goes: CPU of the whole process (client, silo, GC) per event on the stream path, against the
+            // raw update alone; cores × 10^6 / cpu_us_per_event bounds the rate this machine could reach.
+            ["stream_cpu_us_per_event"] = Stats.Round(streamCpu.CpuSeconds * 1e6 / rest.Count, 1),
+            ["raw_cpu_us_per_update"] = Stats.Round(rawCpuUsage.CpuSeconds * 1e6 / directCount, 1),
+            ["stream_cpu_utilisation"] = Stats.Round(streamCpu.CpuSeconds / (seconds * Environment.ProcessorCount), 2),
+            ["stream_gc_collections_gen0_gen1_gen2"] = streamCpu.Collections,
             ["stream_provider"] = "memory streams (AddActorsInMemoryProviders defaults)",
         };
         return new Result(Stats.Round(rate, 0), details);
+    }
+}
+
+/// <summary>CPU time of this process and garbage collections over a window of the run.</summary>
+internal readonly record struct CpuWindow(TimeSpan Cpu, int Gen0, int Gen1, int Gen2)
+{
+    public static CpuWindow Start() =>
+        new(Process.GetCurrentProcess().TotalProcessorTime, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+
+    public (double CpuSeconds, string Collections) Stop()
+    {
+        var now = Start();
+        return ((now.Cpu - Cpu).TotalSeconds, string.Create(CultureInfo.InvariantCulture, $"{now.Gen0 - Gen0} / {now.Gen1 - Gen1} / {now.Gen2 - Gen2}"));
     }
 }

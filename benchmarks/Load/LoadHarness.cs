@@ -38,37 +38,51 @@ internal static class LoadHarness
         details["serving_model_version"] = serving.Version;
 
         // 1. Incremental user tower vs full recompute (library only).
-        var tower = TowerLoad.Measure(modelPath, contents);
-        report["incremental_speedup"] = tower.Speedup;
-        details["incremental"] = tower.Details;
-        Log($"incremental_speedup {tower.Speedup:F1}x");
-
-        // 2. Encoder grain vs raw session, batching vs batch size 1, events/s: one silo each.
-        (double PerSecond, double MeanBatch) unbatched;
-        var one = SiloSettings(modelPath);
-        one["Encoder:MaxBatchSize"] = "1";
-        await using (var cluster = await BenchCluster.StartAsync(1, one))
+        if (settings.Runs("tower"))
         {
-            unbatched = await EncoderLoad.UpsertRateAsync(cluster, "batch-one", texts, settings.BatchingUpserts);
+            var tower = TowerLoad.Measure(modelPath, contents);
+            report["incremental_speedup"] = tower.Speedup;
+            details["incremental"] = tower.Details;
+            Log($"incremental_speedup {tower.Speedup:F1}x");
         }
-        await using (var cluster = await BenchCluster.StartAsync(1, SiloSettings(modelPath)))
-        {
-            var encoderResult = await EncoderLoad.MeasureAsync(settings, cluster, encoder, texts, unbatched);
-            report["encoder_grain_vs_raw"] = encoderResult.GrainVsRaw;
-            report["batching_speedup"] = encoderResult.BatchingSpeedup;
-            details["encoder"] = encoderResult.Details;
 
+        // 2. Encoder grain vs raw session, batching vs batch size 1: one silo each.
+        if (settings.Runs("encoder"))
+        {
+            (double PerSecond, double MeanBatch) unbatched;
+            var one = SiloSettings(modelPath);
+            one["Encoder:MaxBatchSize"] = "1";
+            await using (var cluster = await BenchCluster.StartAsync(1, one))
+            {
+                unbatched = await EncoderLoad.UpsertRateAsync(cluster, "batch-one", texts, settings.BatchingUpserts);
+            }
+            await using (var cluster = await BenchCluster.StartAsync(1, SiloSettings(modelPath)))
+            {
+                var encoderResult = await EncoderLoad.MeasureAsync(settings, cluster, encoder, texts, unbatched);
+                report["encoder_grain_vs_raw"] = encoderResult.GrainVsRaw;
+                report["batching_speedup"] = encoderResult.BatchingSpeedup;
+                details["encoder"] = encoderResult.Details;
+            }
+        }
+
+        // 3. Events per second through the stream on one silo.
+        if (settings.Runs("events"))
+        {
+            await using var cluster = await BenchCluster.StartAsync(1, SiloSettings(modelPath));
             var events = await EventLoad.MeasureAsync(settings, cluster, dataset, contents, encoder.ModelVersion, modelPath);
             report["events_per_second"] = events.EventsPerSecond;
             details["events"] = events.Details;
         }
 
-        // 3. Recommendations on 2 silos over a large synthetic catalog, and their recall against exact search.
-        var retrieval = await RetrievalLoad.MeasureAsync(settings, dataset, contents, encoder.ModelVersion, serving, modelPath);
-        report["recommend_p50_ms"] = retrieval.P50;
-        report["recommend_p99_ms"] = retrieval.P99;
-        report["recall_at_10_vs_exact"] = retrieval.Recall;
-        details["retrieval"] = retrieval.Details;
+        // 4. Recommendations on 2 silos over a large synthetic catalog, and their recall against exact search.
+        if (settings.Runs("retrieval"))
+        {
+            var retrieval = await RetrievalLoad.MeasureAsync(settings, dataset, contents, encoder.ModelVersion, serving, modelPath);
+            report["recommend_p50_ms"] = retrieval.P50;
+            report["recommend_p99_ms"] = retrieval.P99;
+            report["recall_at_10_vs_exact"] = retrieval.Recall;
+            details["retrieval"] = retrieval.Details;
+        }
 
         report["catalog_items"] = settings.CatalogSize;
         report["shards"] = settings.Shards;
@@ -83,8 +97,11 @@ internal static class LoadHarness
             await File.WriteAllTextAsync(settings.JsonPath, json + "\n");
             Log($"wrote {settings.JsonPath}");
         }
-        await File.WriteAllTextAsync(settings.DocPath, PerformancePage.Render(report));
-        Log($"wrote {settings.DocPath}");
+        if (settings.Only is null)
+        {
+            await File.WriteAllTextAsync(settings.DocPath, PerformancePage.Render(report));
+            Log($"wrote {settings.DocPath}");
+        }
         Console.WriteLine(json);
         return 0;
     }

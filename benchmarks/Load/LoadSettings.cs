@@ -14,6 +14,9 @@ internal sealed record LoadSettings
     /// <summary>"content" (no alignment model), "random" (LEARN shape, seeded weights) or an artifact folder; null = models/learn-scientific when present, else content.</summary>
     public string? Model { get; init; }
 
+    /// <summary>Runs one part only (tower, encoder, events or retrieval), for profiling; the page is then not written.</summary>
+    public string? Only { get; init; }
+
     /// <summary>The command line as typed, for the report.</summary>
     public string CommandLine { get; init; } = "";
 
@@ -49,11 +52,19 @@ internal sealed record LoadSettings
                 "--json" => settings with { JsonPath = Path.GetFullPath(Value(args, ref i)) },
                 "--doc" => settings with { DocPath = Path.GetFullPath(Value(args, ref i)) },
                 "--model" => settings with { Model = Value(args, ref i) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'; expected --quick, --json FILE, --doc FILE or --model PATH|random|content."),
+                "--only" => settings with { Only = Part(Value(args, ref i)) },
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'; expected --quick, --json FILE, --doc FILE, --model PATH|random|content or --only PART."),
             };
         }
         return settings;
     }
+
+    /// <summary>True when the run includes <paramref name="part"/>.</summary>
+    public bool Runs(string part) => Only is null || Only == part;
+
+    private static string Part(string value) => value is "tower" or "encoder" or "events" or "retrieval"
+        ? value
+        : throw new ArgumentException($"--only is '{value}'; expected tower, encoder, events or retrieval.");
 
     private static string Value(string[] args, ref int i) =>
         ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Storage;
 
 namespace Actors.Grains.Hosting;
 
@@ -34,6 +35,11 @@ public static class ActorsSiloBuilderExtensions
             .Validate(o => o.ShardDeadline > TimeSpan.Zero, "Retrieval:ShardDeadline must be positive.").ValidateOnStart();
         services.AddOptions<ItemOptions>().BindConfiguration(ItemOptions.Section)
             .Validate(o => o.MaxTextLength > 0, "Items:MaxTextLength must be positive.").ValidateOnStart();
+
+        // Grain state in Orleans' own binary format (version tolerant through the [Id] members of the state classes)
+        // instead of the default Newtonsoft JSON, which was the largest CPU cost of applying an event (profiled with
+        // dotnet-trace on the load harness) and triples the size of shard snapshots.
+        services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
 
         services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section);
         services.AddSingleton(sp => ServingModel.Load(sp.GetRequiredService<IOptions<ModelOptions>>().Value.Path, AppContext.BaseDirectory));

@@ -18,7 +18,7 @@ internal sealed class RetrievalGrain(IOptions<IndexOptions> options, IOptions<Re
     public async Task<Recommendations> RecommendAsync(string userId, int k, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var profile = await GrainFactory.GetGrain<IUserGrain>(userId).GetProfileAsync();
+        var profile = await GrainReferences.Get<IUserGrain>(GrainFactory, userId).GetProfileAsync();
         Recommendations result;
         if (profile.Embedding is null)
         {
@@ -37,7 +37,7 @@ internal sealed class RetrievalGrain(IOptions<IndexOptions> options, IOptions<Re
     public async Task<Recommendations?> SimilarAsync(string itemId, int k, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var embeddings = await GrainFactory.GetGrain<IItemGrain>(itemId).GetEmbeddingsAsync();
+        var embeddings = await GrainReferences.Get<IItemGrain>(GrainFactory, itemId).GetEmbeddingsAsync();
         if (embeddings is null)
         {
             return null;
@@ -87,7 +87,7 @@ internal sealed class RetrievalGrain(IOptions<IndexOptions> options, IOptions<Re
 
     private async Task<ScoredItem[]> WithTextsAsync(ShardHit[] hits)
     {
-        var items = await Task.WhenAll(hits.Select(h => GrainFactory.GetGrain<IItemGrain>(h.ItemId).GetAsync()));
+        var items = await Task.WhenAll(hits.Select(h => GrainReferences.Get<IItemGrain>(GrainFactory, h.ItemId).GetAsync()));
         var result = new List<ScoredItem>(hits.Length);
         for (var i = 0; i < hits.Length; i++)
         {

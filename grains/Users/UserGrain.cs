@@ -13,14 +13,15 @@ namespace Actors.Grains.Users;
 /// Owns a user's rolling history and keeps the user embedding current on every event, incrementally: the
 /// serving model's user tower appends one position per event (the LEARN towers reuse the cached keys and values of
 /// earlier positions; the content baseline keeps a running sum). The tower lives in memory and is rebuilt on
-/// activation from the history. Consumes the user's event stream by implicit subscription; an event id is applied once.
+/// activation from the history. Consumes the user's event stream by implicit subscription, a stream message (one event
+/// or a producer's batch) at a time; an event id is applied once.
 /// </summary>
 [ImplicitStreamSubscription(StreamNames.Interactions)]
 internal sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Actors)] IPersistentState<UserState> state,
     IOptions<UserOptions> options,
     ServingModel model,
-    ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncObserver<InteractionEvent>
+    ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<InteractionEvent>
 {
     private readonly HashSet<string> _appliedEventIds = new(StringComparer.Ordinal);
     private readonly IUserEmbedding _embedding = model.CreateUserEmbedding(options.Value.HistoryLength);
@@ -90,9 +91,11 @@ internal sealed partial class UserGrain(
     }
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<InteractionEvent>().ResumeAsync(this);
+        await handleFactory.Create<InteractionEvent>().ResumeAsync((IAsyncBatchObserver<InteractionEvent>)this);
 
-    public Task OnNextAsync(InteractionEvent item, StreamSequenceToken? token = null) => ApplyAsync([item]);
+    /// <summary>A stream message's events, applied together: one state write and one popularity update per batch.</summary>
+    public Task OnNextAsync(IList<SequentialItem<InteractionEvent>> items) =>
+        ApplyAsync(items.Select(static i => i.Item).ToArray());
 
     public Task OnCompletedAsync() => Task.CompletedTask;
 
@@ -122,7 +125,7 @@ internal sealed partial class UserGrain(
             ActorsInstruments.DuplicateEvents.Add(1);
             return false;
         }
-        var embeddings = await GrainFactory.GetGrain<IItemGrain>(evt.ItemId).GetEmbeddingsAsync();
+        var embeddings = await GrainReferences.Get<IItemGrain>(GrainFactory, evt.ItemId).GetEmbeddingsAsync();
         if (embeddings is null)
         {
             LogUnknownItem(UserId, evt.EventId, evt.ItemId);
@@ -146,7 +149,7 @@ internal sealed partial class UserGrain(
     /// <summary>The history's items with their content embeddings, oldest first; items that no longer exist are left out.</summary>
     private async Task<List<(string ItemId, float[] Content)>> HistoryContentsAsync()
     {
-        var embeddings = await Task.WhenAll(state.State.History.Select(e => GrainFactory.GetGrain<IItemGrain>(e.ItemId).GetEmbeddingsAsync()));
+        var embeddings = await Task.WhenAll(state.State.History.Select(e => GrainReferences.Get<IItemGrain>(GrainFactory, e.ItemId).GetEmbeddingsAsync()));
         return embeddings.Where(e => e is not null).Select(e => (e!.ItemId, e.Content)).ToList();
     }
 

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Actors.Encoder;
+using Actors.Grains.Hosting;
 using Actors.Ingest;
 using Microsoft.Extensions.DependencyInjection;
 using Actors.Tests.Infrastructure;
@@ -72,6 +73,34 @@ public sealed class ServingPathTests(ClusterFixture fixture)
         var profile = await Client.GetGrain<IUserGrain>(userId).GetProfileAsync();
         Assert.NotNull(profile.Embedding);
         Assert.Equal(1f, TensorPrimitives.Norm(profile.Embedding), 1e-5f);
+    }
+
+    [Fact]
+    public async Task Events_published_in_batches_arrive_whole_and_in_order()
+    {
+        var userId = Fresh("user");
+        // A full window of events in batches of 3: three stream messages (3, 3, 2), each applied as one batch.
+        var events = fixture.Seeded.Skip(40).Take(ClusterFixture.HistoryLength).Select(i => Event(userId, i.Id)).ToArray();
+
+        await new EventPublisher(Client) { MaxBatch = 3 }.PublishAsync(events);
+
+        var history = await Eventually.MatchesAsync(() => HistoryOf(userId), h => h.Length == events.Length, "the whole window in the history");
+        Assert.Equal(events.Select(e => e.EventId), history.Select(h => h.EventId));
+    }
+
+    [Fact]
+    public void Cached_grain_references_are_the_references_orleans_builds()
+    {
+        var factory = fixture.Cluster.GetSiloServiceProvider(fixture.Cluster.Silos[0].SiloAddress).GetRequiredService<IGrainFactory>();
+        foreach (var key in new[] { "a", "b", Fresh("item") })
+        {
+            // The first call resolves and caches the types; later ones build from the cache.
+            var expected = (GrainReference)(object)factory.GetGrain<IItemGrain>(key);
+            var cached = (GrainReference)(object)GrainReferences.Get<IItemGrain>(factory, key);
+            Assert.Equal(expected.GrainId, cached.GrainId);
+            Assert.Equal(expected.InterfaceType, cached.InterfaceType);
+            Assert.IsAssignableFrom<IItemGrain>(cached);
+        }
     }
 
     [Fact]
