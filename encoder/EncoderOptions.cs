@@ -66,6 +66,14 @@ public sealed class EncoderOptions
     /// <summary>Most texts <see cref="BatchingTextEncoder"/> puts in one ONNX run. Default 64.</summary>
     public int MaxBatchSize { get; set; } = 64;
 
+    /// <summary>
+    /// Most texts of one ONNX run inside a batch: <see cref="TextEncoder.Encode(IReadOnlyList{string})"/> sorts a batch by
+    /// token count and runs it in groups of this many, so short texts are not padded to the longest of 64. Default 16
+    /// (on CPU, sorted groups of 16 encoded about 1.5 times as many texts per second as one run of 64 or runs of one;
+    /// a GPU, which pays per run rather than per padded token, wants it as large as <see cref="MaxBatchSize"/>).
+    /// </summary>
+    public int MaxRunSize { get; set; } = 16;
+
     /// <summary>Longest time <see cref="BatchingTextEncoder"/> waits for more texts after the first of a batch. Default 5 ms.</summary>
     public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(5);
 
@@ -106,6 +114,11 @@ public sealed class EncoderOptions
         if (MaxBatchSize < 1)
         {
             errors.Add($"{nameof(MaxBatchSize)} was {MaxBatchSize}; expected 1 or more.");
+        }
+
+        if (MaxRunSize < 1)
+        {
+            errors.Add($"{nameof(MaxRunSize)} was {MaxRunSize}; expected 1 or more.");
         }
 
         if (MaxBatchWait < TimeSpan.Zero)

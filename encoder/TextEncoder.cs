@@ -30,6 +30,7 @@ public sealed partial class TextEncoder : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly PoolingMode _pooling;
+    private readonly int _maxRunSize;
     private int _disposed;
 
     /// <summary>Loads the model and tokenizer named by <paramref name="options"/>.</summary>
@@ -45,6 +46,7 @@ public sealed partial class TextEncoder : IDisposable
 
         _logger = logger ?? NullLogger<TextEncoder>.Instance;
         _pooling = options.Pooling;
+        _maxRunSize = options.MaxRunSize;
 
         EmbeddedModelFiles? embedded = options.ModelPath is null || options.VocabularyPath is null
             ? EmbeddedModels.ExtractMiniLm(options.CacheDirectory)
@@ -113,8 +115,9 @@ public sealed partial class TextEncoder : IDisposable
     }
 
     /// <summary>
-    /// Encodes <paramref name="texts"/> in one ONNX run, padded only to the longest text of the list, and returns one
-    /// unit-length vector per text, in order. Callers bound the list size (see <see cref="BatchingTextEncoder"/>).
+    /// Encodes <paramref name="texts"/> and returns one unit-length vector per text, in order. The texts are sorted by
+    /// token count and run in groups of at most <see cref="EncoderOptions.MaxRunSize"/>, each padded only to its own
+    /// longest text. Callers bound the list size (see <see cref="BatchingTextEncoder"/>).
     /// </summary>
     /// <exception cref="ArgumentException">A text is null, empty or white space.</exception>
     public float[][] Encode(IReadOnlyList<string> texts)
@@ -132,14 +135,30 @@ public sealed partial class TextEncoder : IDisposable
         }
 
         var tokenized = new int[texts.Count][];
-        var longest = 0;
         for (var i = 0; i < texts.Count; i++)
         {
             tokenized[i] = _tokenizer.Tokenize(texts[i]);
-            longest = Math.Max(longest, tokenized[i].Length);
         }
 
-        return Run(tokenized, longest);
+        if (tokenized.Length <= 1)
+        {
+            return Run(tokenized, tokenized[0].Length);
+        }
+
+        // Shortest first (stable), then runs of similar lengths: padding costs as much as real tokens.
+        var order = Enumerable.Range(0, tokenized.Length).OrderBy(i => tokenized[i].Length).ToArray();
+        var embeddings = new float[tokenized.Length][];
+        foreach (var run in order.Chunk(_maxRunSize))
+        {
+            var group = Array.ConvertAll(run, i => tokenized[i]);
+            var vectors = Run(group, group[^1].Length);
+            for (var j = 0; j < run.Length; j++)
+            {
+                embeddings[run[j]] = vectors[j];
+            }
+        }
+
+        return embeddings;
     }
 
     /// <inheritdoc/>

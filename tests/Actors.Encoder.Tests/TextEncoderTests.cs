@@ -41,6 +41,37 @@ public sealed class TextEncoderTests(EncoderFixture fixture)
         Vectors.Equal(fixture.Mean.Encode("Hi."), batch[0], 1e-5f);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(64)]
+    public void Encode_RunsSortedByLength_GiveEveryTextItsOwnVectorInTheCallersOrder(int maxRunSize)
+    {
+        using var encoder = new TextEncoder(new EncoderOptions { MaxRunSize = maxRunSize });
+        // Lengths deliberately out of order, with ties, so sorting moves texts across runs.
+        string[] texts =
+        [
+            string.Join(' ', Enumerable.Repeat("a long sentence about telescopes", 8)), "Hi.", Weather, Stadium,
+            "x", string.Join(' ', Enumerable.Repeat("microscope slides", 5)), Sunny, "Hi.", "lab gloves, nitrile, size M",
+        ];
+
+        var vectors = encoder.Encode(texts);
+
+        Assert.Equal(texts.Length, vectors.Length);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Vectors.Equal(fixture.Mean.Encode(texts[i]), vectors[i], 1e-5f);
+        }
+    }
+
+    [Fact]
+    public void Constructor_MaxRunSizeBelowOne_ThrowsNamingIt()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new TextEncoder(new EncoderOptions { MaxRunSize = 0 }));
+
+        Assert.Contains(nameof(EncoderOptions.MaxRunSize), error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Encode_ClsPooling_DiffersFromMeanPooling()
     {
