@@ -13,6 +13,9 @@ internal sealed partial class IndexShardGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard}: snapshot was made with model {Old}, this silo serves {New}; refreshing {Count} items")]
     private partial void LogModelChanged(long shard, string? old, string @new, int count);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Index shard {Shard}: the snapshot on deactivation ({Reason}) failed ({Error}); the change journal brings its items back on the next activation")]
+    private partial void LogSnapshotOnDeactivationFailed(long shard, string reason, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Index shard {Shard}: item {ItemId} arrived with model {Other}, this silo serves {Current}")]
     private partial void LogForeignModel(long shard, string itemId, string other, string current);
 }

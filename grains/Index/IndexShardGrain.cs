@@ -79,8 +79,20 @@ internal sealed partial class IndexShardGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await SnapshotIfDirtyAsync(cancellationToken);
-        _index?.Dispose();
+        try
+        {
+            await SnapshotIfDirtyAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Typically storage already gone while the silo shuts down. Nothing is lost: every change since the last
+            // snapshot is in the journal, written before the change was acknowledged.
+            LogSnapshotOnDeactivationFailed(this.GetPrimaryKeyLong(), reason.ReasonCode.ToString(), ex.GetBaseException().Message);
+        }
+        finally
+        {
+            _index?.Dispose();
+        }
     }
 
     public async Task UpsertAsync(string itemId, float[] embedding, string modelVersion)
