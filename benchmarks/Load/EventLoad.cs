@@ -48,10 +48,16 @@ internal static class EventLoad
         listener.Start();
 
         var publisher = new EventPublisher(cluster.Client) { MaxParallelUsers = 1024 };
-        // Warm-up: one event per user activates every user grain and its stream subscription (not counted).
+        // Warm-up, not counted: the whole event set once under other user ids, so the measured phase runs optimised
+        // (tier-1 JIT) code, then one event per measured user, which activates its grain and stream subscription.
         var warmStart = Stopwatch.GetTimestamp();
+        var jitWarmup = baseEvents.Select(e => e with { EventId = e.EventId + "~warm", UserId = e.UserId + "~warm" }).ToList();
+        var beforeJitWarmup = Interlocked.Read(ref applied);
+        await publisher.PublishAsync(jitWarmup);
+        await Stats.WaitUntilAsync(() => Interlocked.Read(ref applied) - beforeJitWarmup >= jitWarmup.Count, TimeSpan.FromMinutes(5), $"{jitWarmup.Count} warm-up events to be applied");
+        var beforeWarmup = Interlocked.Read(ref applied);
         await publisher.PublishAsync(firstOfUser);
-        await Stats.WaitUntilAsync(() => Interlocked.Read(ref applied) >= firstOfUser.Count, TimeSpan.FromMinutes(5), $"{firstOfUser.Count} warm-up events to be applied");
+        await Stats.WaitUntilAsync(() => Interlocked.Read(ref applied) - beforeWarmup >= firstOfUser.Count, TimeSpan.FromMinutes(5), $"{firstOfUser.Count} warm-up events to be applied");
         var warmSeconds = Stopwatch.GetElapsedTime(warmStart).TotalSeconds;
 
         var before = Interlocked.Read(ref applied);
@@ -97,7 +103,7 @@ internal static class EventLoad
         {
             ["events"] = rest.Count,
             ["users"] = firstOfUser.Count,
-            ["warmup_events"] = firstOfUser.Count,
+            ["warmup_events"] = jitWarmup.Count + firstOfUser.Count,
             ["warmup_seconds"] = Stats.Round(warmSeconds, 2),
             ["seconds"] = Stats.Round(seconds, 2),
             ["publish_seconds"] = Stats.Round(publishSeconds, 2),
