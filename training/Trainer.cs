@@ -50,7 +50,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         var contentDimension = data.Content[0].Length;
         var config = o.ToConfig(contentDimension, itemCount);
         config.Validate();
-        using var network = new PalNetwork(config, o.Dropout, contentInput: o.Model == ModelKind.Learn, o.IdDropout, o.IdRowDropout);
+        using var network = new PalNetwork(config, o.Dropout, contentInput: o.Model == ModelKind.Learn, o.IdDropout, o.EffectiveIdRowDropout);
         using var content = ContentTensor(data.Content);
         using var contentNormalized = nn.functional.normalize(content, p: 2, dim: -1);
 
@@ -369,7 +369,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
             ["weightDecay"] = o.WeightDecay,
             ["idWeightDecay"] = o.IdWeightDecay ?? o.WeightDecay,
             ["idDropout"] = o.IdDropout,
-            ["idRowDropout"] = o.IdRowDropout,
+            ["idRowDropout"] = o.EffectiveIdRowDropout,
             ["warmupFraction"] = o.WarmupFraction,
             ["sampledPositions"] = o.SampledPositions,
             ["sampledTargets"] = o.SampledTargets,

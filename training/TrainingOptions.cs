@@ -50,8 +50,8 @@ public sealed record TrainingOptions
     /// <summary>Seed of every random choice (torch and sampling). Default 42.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Transformer width. Default 64.</summary>
-    public int Hidden { get; init; } = 64;
+    /// <summary>Transformer width. Default 128.</summary>
+    public int Hidden { get; init; } = 128;
 
     /// <summary>Encoder layers. Default 2.</summary>
     public int Layers { get; init; } = 2;
@@ -68,8 +68,8 @@ public sealed record TrainingOptions
     /// <summary>Pre-LN (with a final LayerNorm) instead of post-LN. Default false.</summary>
     public bool NormFirst { get; init; }
 
-    /// <summary>Position information. Default none (LEARN's released code).</summary>
-    public PositionEncoding Positions { get; init; } = PositionEncoding.None;
+    /// <summary>Position information. Default learned (LEARN's released code has none; learned positions won on Scientific).</summary>
+    public PositionEncoding Positions { get; init; } = PositionEncoding.Learned;
 
     /// <summary>History window. Default 50.</summary>
     public int MaxLength { get; init; } = 50;
@@ -83,8 +83,8 @@ public sealed record TrainingOptions
     /// <summary>Negatives of the loss. Default all (every other catalog item; in-batch is LEARN's original form).</summary>
     public NegativeKind Negatives { get; init; } = NegativeKind.All;
 
-    /// <summary>Dropout probability. Default 0.2.</summary>
-    public double Dropout { get; init; } = 0.2;
+    /// <summary>Dropout probability. Default 0.3.</summary>
+    public double Dropout { get; init; } = 0.3;
 
     /// <summary>Users per batch. Default 256.</summary>
     public int BatchSize { get; init; } = 256;
@@ -101,8 +101,11 @@ public sealed record TrainingOptions
     /// <summary>Element-wise dropout on the item-id table rows during training only. Default 0.</summary>
     public double IdDropout { get; init; }
 
-    /// <summary>Whole-row dropout on the item-id table during training only (an item is content-only for that step). Default 0.</summary>
-    public double IdRowDropout { get; init; }
+    /// <summary>
+    /// Whole-row dropout on the item-id table during training only (an item is content-only for that step); null = the
+    /// default of the model: 0.5 for LEARN, 0 for SASRec (whose items have no content to fall back on).
+    /// </summary>
+    public double? IdRowDropout { get; init; }
 
     /// <summary>Fraction of all steps spent warming up linearly. Default 0.05.</summary>
     public double WarmupFraction { get; init; } = 0.05;
@@ -135,6 +138,8 @@ public sealed record TrainingOptions
     public bool Quiet { get; init; }
 
     public int EffectiveFeedForward => FeedForward > 0 ? FeedForward : 4 * Hidden;
+
+    public double EffectiveIdRowDropout => IdRowDropout ?? (Model == ModelKind.Learn ? 0.5 : 0);
 
     public const string Usage = """
         dotnet run -c Release --project training -- --dataset DIR --out MODELDIR [options]
@@ -237,7 +242,7 @@ public sealed record TrainingOptions
             throw new ArgumentException("Both --dataset DIR and --out MODELDIR are required.");
         }
 
-        if (options.IdDropout is < 0 or >= 1 || options.IdRowDropout is < 0 or >= 1)
+        if (options.IdDropout is < 0 or >= 1 || options.EffectiveIdRowDropout is < 0 or >= 1)
         {
             throw new ArgumentException("--id-dropout and --id-row-dropout must lie in [0, 1).");
         }
