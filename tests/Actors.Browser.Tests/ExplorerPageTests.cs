@@ -58,7 +58,8 @@ public sealed class ExplorerPageTests(ExplorerSilo silo) : IClassFixture<Explore
         Assert.NotEqual(before, after);
         Assert.DoesNotContain(clicked, after);
 
-        // Add an item whose text equals a history item's: that item is retrieved as its nearest neighbour.
+        // Add an item whose text equals a history item's: that item is among its nearest neighbours. (Not necessarily
+        // the first: the served model adds learned id embeddings to known items, and the copy is a cold item.)
         var copiedText = await page.Locator("#history li").First.Locator(".item-main").InnerTextAsync();
         var newId = $"BROWSER-{Guid.NewGuid():N}"[..20];
         await page.FillAsync("#new-item-id", newId);
@@ -66,7 +67,9 @@ public sealed class ExplorerPageTests(ExplorerSilo silo) : IClassFixture<Explore
         await page.ClickAsync("#item-form button[type=submit]");
         await Assertions.Expect(page.Locator("#item-status")).ToContainTextAsync($"Added {newId}");
         await Assertions.Expect(page.Locator("#item-id")).ToHaveTextAsync(newId);
-        await Assertions.Expect(page.Locator("#similar li").First).ToHaveAttributeAsync("data-item-id", clicked);
+        await Assertions.Expect(page.Locator("#similar li").First).ToBeVisibleAsync();
+        var similar = await page.Locator("#similar li").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.itemId)");
+        Assert.Contains(clicked, similar);
 
         Directory.CreateDirectory(ArtifactDirectory);
         var screenshot = Path.Combine(ArtifactDirectory, "explorer.png");
