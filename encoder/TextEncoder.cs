@@ -140,11 +140,6 @@ public sealed partial class TextEncoder : IDisposable
             tokenized[i] = _tokenizer.Tokenize(texts[i]);
         }
 
-        if (tokenized.Length <= 1)
-        {
-            return Run(tokenized, tokenized[0].Length);
-        }
-
         // Shortest first (stable), then runs of similar lengths: padding costs as much as real tokens.
         var order = Enumerable.Range(0, tokenized.Length).OrderBy(i => tokenized[i].Length).ToArray();
         var embeddings = new float[tokenized.Length][];

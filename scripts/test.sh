@@ -64,9 +64,7 @@ for trx in "$results"/*.trx; do
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
-done
-# Name every failed test just above the summary, so the tail of a CI log says what to look at.
-for trx in "$results"/*.trx; do
+  # Name every failed test just above the summary, so the tail of a CI log says what to look at.
   grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.* testName="\([^"]*\)".*/FAILED \1/p'
 done
 if [ "$chaos_failed" -eq 1 ]; then
