@@ -8,13 +8,16 @@ namespace Actors.Dataset;
 /// <c>.valid.inter</c>, <c>.test.inter</c>, <c>&lt;Name&gt;.text</c>, <c>&lt;Name&gt;.item2index</c> and an
 /// optional <c>&lt;Name&gt;.user2index</c>. Item ids are the item tokens of <c>item2index</c>; user ids are
 /// the tokens of <c>user2index</c> when present, else the user index as a string.
+/// <see cref="Load"/> also reads a MovieLens 100K folder (<c>u.data</c>, <c>u.item</c>, no <c>*.train.inter</c>) and
+/// splits it into the same rows; see <c>MovieLensReader</c> and <c>dataset/README.md</c>.
 /// Immutable after loading, so safe to share between threads.
 /// </summary>
 public sealed class UniSRecDataset
 {
     private readonly Dictionary<string, int> _itemIndexById;
 
-    private UniSRecDataset(
+    // Internal so that MovieLensReader, which builds the same rows from another layout, can construct one.
+    internal UniSRecDataset(
         string name,
         string directory,
         CatalogItem[] items,
@@ -39,7 +42,7 @@ public sealed class UniSRecDataset
         }
     }
 
-    /// <summary>The data set's name, the common prefix of its files (e.g. <c>Scientific</c>).</summary>
+    /// <summary>The data set's name: the common prefix of its files (e.g. <c>Scientific</c>), or for MovieLens the folder's name (<c>ml-100k</c>).</summary>
     public string Name { get; }
 
     /// <summary>The folder the files were read from.</summary>
@@ -69,6 +72,9 @@ public sealed class UniSRecDataset
     /// <summary>
     /// Each user's training sequence (oldest first), rebuilt from the longest training row plus its target.
     /// Users without training rows get an empty sequence. Indexed by user index.
+    /// Histories are cut at 50 items (UniSRec writes them so; the MovieLens reader does the same), so a user with more
+    /// than 51 training items gets only the last 51: the first row of greatest length, which in UniSRec's row order
+    /// (each user's prefixes longest first) is the most recent one.
     /// </summary>
     public int[][] TrainingSequences()
     {
@@ -134,12 +140,19 @@ public sealed class UniSRecDataset
         return new UniSRecDataset(Name, Directory, [.. items], UserIds.Take(maxUsers).ToArray(), Keep(Train), Keep(Valid), Keep(Test), $"{ContentHash}-u{maxUsers}");
     }
 
-    /// <summary>Finds the data set's name in <paramref name="directory"/>: the prefix of its single <c>*.text</c> file.</summary>
+    /// <summary>
+    /// Finds the data set's name in <paramref name="directory"/>: the prefix of its single <c>*.text</c> file, or the
+    /// folder's name for a MovieLens folder.
+    /// </summary>
     public static string DetectName(string directory)
     {
         if (!System.IO.Directory.Exists(directory))
         {
             throw new DirectoryNotFoundException($"Data set folder '{directory}' does not exist.");
+        }
+        if (MovieLensReader.IsMovieLens(directory))
+        {
+            return MovieLensReader.NameOf(directory);
         }
         var texts = System.IO.Directory.GetFiles(directory, "*.text");
         return texts.Length switch
@@ -150,9 +163,16 @@ public sealed class UniSRecDataset
         };
     }
 
-    /// <summary>Loads the data set in <paramref name="directory"/>; the name is detected when not given.</summary>
+    /// <summary>
+    /// Loads the data set in <paramref name="directory"/>, in the UniSRec layout or, when the folder has <c>u.data</c>
+    /// and <c>u.item</c> and no <c>*.train.inter</c>, the MovieLens 100K layout. The name is detected when not given.
+    /// </summary>
     public static UniSRecDataset Load(string directory, string? name = null)
     {
+        if (MovieLensReader.IsMovieLens(directory))
+        {
+            return MovieLensReader.Load(directory, name ?? MovieLensReader.NameOf(directory));
+        }
         name ??= DetectName(directory);
         string PathOf(string suffix) => Path.Combine(directory, $"{name}.{suffix}");
 

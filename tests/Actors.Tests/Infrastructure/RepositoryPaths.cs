@@ -8,6 +8,12 @@ internal static class RepositoryPaths
     /// <summary>The bundled sample catalog.</summary>
     public static string Scientific => Path.Combine(Root, "data", "Scientific");
 
+    /// <summary>
+    /// MovieLens 100K beside the repository (<c>../shared/data/ml-100k</c>), read in place: its licence forbids
+    /// copying it into the repository.
+    /// </summary>
+    public static string MovieLens100K => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data", "ml-100k"));
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
