@@ -18,8 +18,8 @@ namespace Actors.Dataset;
 /// sequence. Train rows are every prefix, written per user longest first as UniSRec writes them; all histories keep
 /// their last 50 items. Users with fewer than 3 ratings get no valid or test row; their ratings all train.</item>
 /// </list>
-/// Because the histories are cut at 50 like UniSRec's, <see cref="UniSRecDataset.TrainingSequences"/> returns at most
-/// the last 51 training items of a user, exactly as it does for a UniSRec folder.
+/// The rows' histories are cut at 50 like UniSRec's; <see cref="UniSRecDataset.TrainingSequences"/> returns each user's
+/// whole training sequence (everything before the valid target), which u.data has.
 /// </summary>
 internal static partial class MovieLensReader
 {
@@ -61,6 +61,7 @@ internal static partial class MovieLensReader
         var train = new List<Interaction>();
         var valid = new List<Interaction>(ratings.Count);
         var test = new List<Interaction>(ratings.Count);
+        var sequences = new int[ratings.Count][];
         var user = 0;
         foreach (var (userId, events) in ratings.OrderBy(pair => pair.Key))
         {
@@ -69,6 +70,7 @@ internal static partial class MovieLensReader
             events.Sort((a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.Item.CompareTo(b.Item));
             var sequence = events.ConvertAll(e => e.Item).ToArray();
             var trainLength = sequence.Length >= 3 ? sequence.Length - 2 : sequence.Length;
+            sequences[user] = sequence[..trainLength];
             // Longest prefix first, as UniSRec writes its rows: TrainingSequences keeps the first longest row it meets,
             // which then is the most recent one (the one that leads to the valid row), not the oldest 51 items.
             for (var k = trainLength - 1; k >= 1; k--)
@@ -84,7 +86,7 @@ internal static partial class MovieLensReader
         }
 
         var contentHash = Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
-        return new UniSRecDataset(name, directory, items, userIds, [.. train], [.. valid], [.. test], contentHash);
+        return new UniSRecDataset(name, directory, items, userIds, [.. train], [.. valid], [.. test], contentHash, sequences);
     }
 
     /// <summary>The at most <see cref="MaxHistory"/> items before position <paramref name="end"/>.</summary>

@@ -15,6 +15,7 @@ namespace Actors.Dataset;
 public sealed class UniSRecDataset
 {
     private readonly Dictionary<string, int> _itemIndexById;
+    private readonly int[][]? _fullSequences;
 
     // Internal so that MovieLensReader, which builds the same rows from another layout, can construct one.
     internal UniSRecDataset(
@@ -25,8 +26,10 @@ public sealed class UniSRecDataset
         Interaction[] train,
         Interaction[] valid,
         Interaction[] test,
-        string contentHash)
+        string contentHash,
+        int[][]? fullSequences = null)
     {
+        _fullSequences = fullSequences;
         Name = name;
         Directory = directory;
         Items = items;
@@ -72,12 +75,17 @@ public sealed class UniSRecDataset
     /// <summary>
     /// Each user's training sequence (oldest first), rebuilt from the longest training row plus its target.
     /// Users without training rows get an empty sequence. Indexed by user index.
-    /// Histories are cut at 50 items (UniSRec writes them so; the MovieLens reader does the same), so a user with more
-    /// than 51 training items gets only the last 51: the first row of greatest length, which in UniSRec's row order
-    /// (each user's prefixes longest first) is the most recent one.
+    /// UniSRec's files cut histories at 50 items, so there a user with more than 51 training items gets only the last
+    /// 51: the first row of greatest length, which in UniSRec's row order (each user's prefixes longest first) is the
+    /// most recent one. A layout that has the whole stream (MovieLens) gives the whole training sequence.
     /// </summary>
     public int[][] TrainingSequences()
     {
+        if (_fullSequences is not null)
+        {
+            return Array.ConvertAll(_fullSequences, s => (int[])s.Clone());
+        }
+
         var sequences = new int[UserIds.Count][];
         foreach (var row in Train)
         {
@@ -137,7 +145,8 @@ public sealed class UniSRecDataset
             rows.Where(r => r.User < maxUsers)
                 .Select(r => new Interaction(r.User, Array.ConvertAll(r.History, h => newIndex[h]), newIndex[r.Target]))
                 .ToArray();
-        return new UniSRecDataset(Name, Directory, [.. items], UserIds.Take(maxUsers).ToArray(), Keep(Train), Keep(Valid), Keep(Test), $"{ContentHash}-u{maxUsers}");
+        var full = _fullSequences?.Take(maxUsers).Select(s => Array.ConvertAll(s, h => newIndex[h])).ToArray();
+        return new UniSRecDataset(Name, Directory, [.. items], UserIds.Take(maxUsers).ToArray(), Keep(Train), Keep(Valid), Keep(Test), $"{ContentHash}-u{maxUsers}", full);
     }
 
     /// <summary>

@@ -17,6 +17,15 @@ public enum ScorerKind
 
     /// <summary>ID-based SASRec trained by the same trainer.</summary>
     SasRec,
+
+    /// <summary>The LEARN model's cosine alone, without the counts it is served with.</summary>
+    LearnModelOnly,
+
+    /// <summary>Item → next-item counts over the last items of the history, no model at all.</summary>
+    Transitions,
+
+    /// <summary>The content baseline's cosine fused with the same counts.</summary>
+    ContentTransitions,
 }
 
 /// <summary>A published result: Recall@10 and NDCG@10 where the source gives them.</summary>
@@ -73,6 +82,7 @@ public static class PublishedResults
         ScorerKind.ContentOnly => "0.0813 / – (R)",
         ScorerKind.ItemTowerContent => "0.1389 / – (R)",
         ScorerKind.SasRec => "0.1305 / 0.0797 (R)",
+        ScorerKind.LearnModelOnly or ScorerKind.Transitions or ScorerKind.ContentTransitions => "–",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown scorer kind."),
     };
 
@@ -84,6 +94,7 @@ public static class PublishedResults
         ScorerKind.ContentOnly => "LEARN w/o Align 0.0813 / – (Recformer split)",
         ScorerKind.ItemTowerContent => "LEARN item tower (c) 0.1389 / – (Recformer split)",
         ScorerKind.SasRec => "SASRec 0.1305 / 0.0797 in LEARN's table (Recformer split)",
+        ScorerKind.LearnModelOnly or ScorerKind.Transitions or ScorerKind.ContentTransitions => "none published",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown scorer kind."),
     };
 }

@@ -54,6 +54,26 @@ public static class RankingEvaluator
         };
     }
 
+    /// <summary>
+    /// Every user's interactions before the targets of <paramref name="split"/>, oldest first: the training sequences,
+    /// plus the validation target for the test split. Replayed as events, they are what the grains have counted when
+    /// the split's targets are asked for.
+    /// </summary>
+    public static int[][] SequencesBefore(UniSRecDataset dataset, EvaluationSplit split)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        var sequences = dataset.TrainingSequences();
+        if (split == EvaluationSplit.Test)
+        {
+            foreach (var row in dataset.Valid)
+            {
+                sequences[row.User] = [.. sequences[row.User], row.Target];
+            }
+        }
+
+        return sequences;
+    }
+
     /// <summary>Ranks every row of <paramref name="rows"/> with <paramref name="ranker"/>.</summary>
     /// <param name="ranker">The scorer.</param>
     /// <param name="rows">Leave-one-out rows: history (oldest first) and target.</param>

@@ -57,8 +57,10 @@ internal static class ModelManifest
             {
                 null or "shared" => ItemTowerKind.Shared,
                 "content" => ItemTowerKind.Content,
-                var other => throw new ModelFormatException($"{path}: itemTower is '{other}'; expected 'shared' or 'content'."),
+                "adaptor" => ItemTowerKind.Adaptor,
+                var other => throw new ModelFormatException($"{path}: itemTower is '{other}'; expected 'shared', 'content' or 'adaptor'."),
             },
+            InputNorm = document.InputNorm ?? false,
             IdEmbeddings = document.ItemIds?.Length ?? 0,
         };
         if (document.ItemIds is { } ids)
@@ -109,13 +111,23 @@ internal static class ModelManifest
             FinalNorm = config.FinalNorm,
             Positions = config.Positions == PositionEncoding.Learned ? "learned" : "none",
             MaxLength = config.MaxLength,
-            ItemTower = config.ItemTower == ItemTowerKind.Content ? "content" : "shared",
+            ItemTower = ItemTowerName(config.ItemTower),
+            InputNorm = config.InputNorm ? true : null,
             Version = version,
             ItemIds = itemIds.Count == 0 ? null : [.. itemIds],
             Extra = extra.Count == 0 ? null : new Dictionary<string, JsonElement>(extra, StringComparer.Ordinal),
         };
         return JsonSerializer.SerializeToUtf8Bytes(document, SerializerOptions);
     }
+
+    /// <summary>The manifest's name of an item tower kind.</summary>
+    public static string ItemTowerName(ItemTowerKind kind) => kind switch
+    {
+        ItemTowerKind.Shared => "shared",
+        ItemTowerKind.Content => "content",
+        ItemTowerKind.Adaptor => "adaptor",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown item tower."),
+    };
 
     private static int Require(string path, int? value, string name) =>
         value ?? throw new ModelFormatException($"{path}: manifest lacks the required field '{name}'.");
@@ -157,6 +169,9 @@ internal static class ModelManifest
 
         [JsonPropertyName("itemTower")]
         public string? ItemTower { get; set; }
+
+        [JsonPropertyName("inputNorm")]
+        public bool? InputNorm { get; set; }
 
         [JsonPropertyName("version")]
         public string? Version { get; set; }

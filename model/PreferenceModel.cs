@@ -30,6 +30,8 @@ public sealed class PreferenceModel
     private readonly string[] _itemIds;
     private readonly Dictionary<string, int>? _idRows;
     private readonly float[]? _position;
+    private readonly float[]? _inputNormWeight;
+    private readonly float[]? _inputNormBias;
     private readonly Layer[] _layers;
     private readonly float[]? _finalNormWeight;
     private readonly float[]? _finalNormBias;
@@ -61,6 +63,12 @@ public sealed class PreferenceModel
         _adaptorWeight = tensors["adaptor.weight"];
         _adaptorBias = tensors["adaptor.bias"];
         _position = config.Positions == PositionEncoding.Learned ? tensors["position.weight"] : null;
+        if (config.InputNorm)
+        {
+            _inputNormWeight = tensors["input_norm.weight"];
+            _inputNormBias = tensors["input_norm.bias"];
+        }
+
         _layers = new Layer[config.Layers];
         for (var i = 0; i < _layers.Length; i++)
         {
@@ -323,13 +331,30 @@ public sealed class PreferenceModel
             return;
         }
 
+        if (Config.ItemTower == ItemTowerKind.Adaptor)
+        {
+            var rented = ArrayPool<float>.Shared.Rent(Config.Hidden);
+            try
+            {
+                var adapted = rented.AsSpan(0, Config.Hidden);
+                Adapt(content, IdRow(itemId), adapted);
+                Project(adapted, destination);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
+
+            return;
+        }
+
         // A sequence of length one: the key/value caches hold a single row.
         var h = Config.Hidden;
         var length = (2 * h * Config.Layers) + h + ScratchLength(1);
-        var rented = ArrayPool<float>.Shared.Rent(length);
+        var pooled = ArrayPool<float>.Shared.Rent(length);
         try
         {
-            var buffer = rented.AsSpan(0, length);
+            var buffer = pooled.AsSpan(0, length);
             var keys = buffer[..(h * Config.Layers)];
             var values = buffer.Slice(h * Config.Layers, h * Config.Layers);
             var scratch = buffer[(2 * h * Config.Layers)..];
@@ -340,7 +365,7 @@ public sealed class PreferenceModel
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(rented);
+            ArrayPool<float>.Shared.Return(pooled);
         }
     }
 
@@ -406,6 +431,11 @@ public sealed class PreferenceModel
         if (_position is not null)
         {
             TensorPrimitives.Add(x, _position.AsSpan(position * h, h), x);
+        }
+
+        if (_inputNormWeight is not null)
+        {
+            TowerMath.LayerNorm(x, _inputNormWeight, _inputNormBias);
         }
 
         var normed = scratch[..h];

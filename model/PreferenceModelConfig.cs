@@ -18,6 +18,13 @@ public enum ItemTowerKind
 
     /// <summary>The L2-normalised content embedding itself (LEARN variant (c)); needs outputDim = contentDim.</summary>
     Content,
+
+    /// <summary>
+    /// A candidate tower of its own: the item's adapted row (adaptor(content) + its id embedding) through the shared
+    /// projection, L2-normalised, without the transformer. user([A]) ≠ item(A), so a user's own recent items are not
+    /// structurally their nearest candidates.
+    /// </summary>
+    Adaptor,
 }
 
 /// <summary>One named tensor of the architecture, with its PyTorch shape.</summary>
@@ -74,6 +81,12 @@ public sealed record PreferenceModelConfig
 
     /// <summary>Training window length and default serving window; rows of <c>position.weight</c>. Default 50.</summary>
     public int MaxLength { get; init; } = 50;
+
+    /// <summary>
+    /// A LayerNorm <c>input_norm</c> on the user tower's input rows (after positions, before the first layer), as
+    /// SASRec and RecBole do. Default false.
+    /// </summary>
+    public bool InputNorm { get; init; }
 
     /// <summary>Item tower variant. Default <see cref="ItemTowerKind.Shared"/>.</summary>
     public ItemTowerKind ItemTower { get; init; } = ItemTowerKind.Shared;
@@ -141,6 +154,12 @@ public sealed record PreferenceModelConfig
         if (Positions == PositionEncoding.Learned)
         {
             specs.Add(new("position.weight", [MaxLength, h]));
+        }
+
+        if (InputNorm)
+        {
+            specs.Add(new("input_norm.weight", [h]));
+            specs.Add(new("input_norm.bias", [h]));
         }
 
         for (var i = 0; i < Layers; i++)

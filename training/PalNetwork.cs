@@ -17,6 +17,7 @@ internal sealed class PalNetwork : nn.Module<Tensor, Tensor>
     private readonly Linear _adaptor;
     private readonly Embedding? _idEmbedding;
     private readonly Embedding? _position;
+    private readonly LayerNorm? _inputNorm;
     private readonly EncoderLayer[] _layers;
     private readonly LayerNorm? _finalNorm;
     private readonly Linear _projection;
@@ -55,6 +56,12 @@ internal sealed class PalNetwork : nn.Module<Tensor, Tensor>
             _position = nn.Embedding(config.MaxLength, h);
             InitNormal(_position.weight!, 0.02);
             register_module("position", _position);
+        }
+
+        if (config.InputNorm)
+        {
+            _inputNorm = nn.LayerNorm(h, eps: 1e-5);
+            register_module("input_norm", _inputNorm);
         }
 
         var list = new ModuleList<EncoderLayer>();
@@ -121,6 +128,11 @@ internal sealed class PalNetwork : nn.Module<Tensor, Tensor>
             x = x + _position.weight!.narrow(0, 0, n);
         }
 
+        if (_inputNorm is not null)
+        {
+            x = _inputNorm.forward(x);
+        }
+
         x = _inputDropout.forward(x);
         using var mask = triu(full(n, n, float.NegativeInfinity), 1);
         foreach (var layer in _layers)
@@ -135,6 +147,18 @@ internal sealed class PalNetwork : nn.Module<Tensor, Tensor>
 
         return nn.functional.normalize(_projection.forward(x), p: 2, dim: -1).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The item tower over adapted rows [k, h] (from <see cref="AdaptItems"/>): L2-normalised candidates [k, d_out].
+    /// Shared runs the module on one-item sequences; adaptor projects the rows directly; content is not handled here
+    /// (its candidates are the content embeddings themselves).
+    /// </summary>
+    public Tensor Candidates(Tensor adaptedRows) => _config.ItemTower switch
+    {
+        ItemTowerKind.Shared => forward(adaptedRows.unsqueeze(1)).squeeze(1),
+        ItemTowerKind.Adaptor => nn.functional.normalize(_projection.forward(adaptedRows), p: 2, dim: -1),
+        _ => throw new InvalidOperationException($"Item tower {_config.ItemTower} has no candidates of the module."),
+    };
 
     private static void InitNormal(Tensor weight, double std)
     {

@@ -60,7 +60,7 @@ internal static class Program
         }
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"best epoch {result.BestEpoch}: valid R@10 {result.Valid.RecallAt10:F4} N@10 {result.Valid.NdcgAt10:F4}; training {result.Seconds:F0}s (+ {embeddingSeconds:F0}s data and embeddings); wrote {result.Model.Version} to {Path.GetFullPath(options.Output)}"));
+            $"best epoch {result.BestEpoch}: valid R@10 {result.Valid.RecallAt10:F4} N@10 {result.Valid.NdcgAt10:F4}; served (fused) R@10 {result.Fusion?.Metrics.RecallAt10:F4} N@10 {result.Fusion?.Metrics.NdcgAt10:F4}; training {result.Seconds:F0}s (+ {embeddingSeconds:F0}s data and embeddings); wrote {result.Model.Version} to {Path.GetFullPath(options.Output)}"));
         return 0;
     }
 

@@ -16,6 +16,9 @@ public sealed record TrainingResult(PreferenceModel Model, RankingMetrics Valid,
 {
     /// <summary>The loss of every optimisation step, in order (for the loss plot).</summary>
     public IReadOnlyList<double> StepLosses { get; init; } = [];
+
+    /// <summary>The fused scorer chosen on validation for the best model, with its validation metrics.</summary>
+    public FusionCandidate? Fusion { get; init; }
 }
 
 /// <summary>
@@ -132,9 +135,11 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
                 }
             }
 
+            var model = Export(config, best!, data, bestMetrics!, bestEpoch, clock.Elapsed.TotalSeconds);
+            var fusion = ChooseFusion(model, data);
             var seconds = clock.Elapsed.TotalSeconds;
-            var model = Export(config, best!, data, bestMetrics!, bestEpoch, seconds);
-            return new TrainingResult(model, bestMetrics!, bestEpoch, reports, seconds) { StepLosses = stepLosses };
+            model = Export(config, best!, data, bestMetrics!, bestEpoch, seconds, fusion);
+            return new TrainingResult(model, bestMetrics!, bestEpoch, reports, seconds) { StepLosses = stepLosses, Fusion = fusion };
         }
         finally
         {
@@ -239,7 +244,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         using var candidateIndex = tensor(candidates);
         var items = config.ItemTower == ItemTowerKind.Content
             ? contentNormalized.index_select(0, candidateIndex)
-            : network.forward(adapted.index_select(0, candidateIndex).unsqueeze(1)).squeeze(1);
+            : network.Candidates(adapted.index_select(0, candidateIndex));
         var logits = users.matmul(items.t()) / _options.Temperature;
         using var labelTensor = tensor(labels);
         return nn.functional.cross_entropy(logits, labelTensor);
@@ -256,7 +261,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         using var all = arange(itemCount, dtype: int64);
         var items = config.ItemTower == ItemTowerKind.Content
             ? contentNormalized
-            : network.forward(adapted.index_select(0, all).unsqueeze(1)).squeeze(1);
+            : network.Candidates(adapted.index_select(0, all));
         var ranks = new List<long>(data.Valid.Count);
         const int chunk = 512;
 
@@ -308,13 +313,43 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         return network.forward(sequences).view(histories.Length * length, -1).index_select(0, tensor(last));
     }
 
+    /// <summary>
+    /// λ, window and decay of the served score, chosen on the validation rows for the exported model through the serving
+    /// library (<see cref="PreferenceModelRanker"/>), with the transitions of the training sequences as the grains count them.
+    /// </summary>
+    private FusionCandidate ChooseFusion(PreferenceModel model, TrainingData data)
+    {
+        var clock = Stopwatch.StartNew();
+        var ranker = new PreferenceModelRanker("model", model, data.Content, data.ItemIds);
+        var counts = FusedRanker.CountsOf(data.Sequences);
+        var candidates = FusionSearch.Run(ranker, data.Content.Length, data.Valid, counts, FusionSearch.DefaultGrid(_options.Temperature));
+        var best = FusionSearch.Best(candidates);
+        var s = best.Settings;
+        _log(string.Create(
+            CultureInfo.InvariantCulture,
+            $"fusion: λ {s.Lambda} window {s.Window} decay {s.Decay} (of {candidates.Count} on valid, {clock.Elapsed.TotalSeconds:F1}s): valid R@10 {best.Metrics.RecallAt10:F4}  N@10 {best.Metrics.NdcgAt10:F4}  R@50 {best.Metrics.RecallAt50:F4}; model alone N@10 {candidates[0].Metrics.NdcgAt10:F4}"));
+        return best;
+    }
+
+    private static Dictionary<string, object> MetricsJson(RankingMetrics metrics) => new()
+    {
+        ["split"] = "valid",
+        ["users"] = metrics.Users,
+        ["R@10"] = Math.Round(metrics.RecallAt10, 6),
+        ["N@10"] = Math.Round(metrics.NdcgAt10, 6),
+        ["R@50"] = Math.Round(metrics.RecallAt50, 6),
+        ["N@50"] = Math.Round(metrics.NdcgAt50, 6),
+        ["MRR"] = Math.Round(metrics.Mrr, 6),
+    };
+
     private PreferenceModel Export(
         PreferenceModelConfig config,
         Dictionary<string, Tensor> state,
         TrainingData data,
         RankingMetrics valid,
         int bestEpoch,
-        double seconds)
+        double seconds,
+        FusionCandidate? fusion = null)
     {
         var tensors = ExportTensors(config, state);
         var itemIds = config.IdEmbeddings > 0 ? data.ItemIds : null;
@@ -327,20 +362,17 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
             ["trainer"] = JsonSerializer.SerializeToElement(TrainerVersion),
             ["encoder"] = JsonSerializer.SerializeToElement(data.Encoder),
             ["dataset"] = JsonSerializer.SerializeToElement($"{data.Name}/sha256:{data.DatasetHash}"),
-            ["metrics"] = JsonSerializer.SerializeToElement(new Dictionary<string, object>
-            {
-                ["split"] = "valid",
-                ["users"] = valid.Users,
-                ["R@10"] = Math.Round(valid.RecallAt10, 6),
-                ["N@10"] = Math.Round(valid.NdcgAt10, 6),
-                ["R@50"] = Math.Round(valid.RecallAt50, 6),
-                ["N@50"] = Math.Round(valid.NdcgAt50, 6),
-                ["MRR"] = Math.Round(valid.Mrr, 6),
-            }),
+            ["metrics"] = JsonSerializer.SerializeToElement(MetricsJson(valid)),
             ["bestEpoch"] = JsonSerializer.SerializeToElement(bestEpoch),
             ["trainingSeconds"] = JsonSerializer.SerializeToElement(Math.Round(seconds, 1)),
             ["hyperparameters"] = JsonSerializer.SerializeToElement(Hyperparameters()),
         };
+        if (fusion is not null)
+        {
+            metadata[FusionSettings.ManifestKey] = fusion.Settings.ToJson();
+            metadata["fusedMetrics"] = JsonSerializer.SerializeToElement(MetricsJson(fusion.Metrics));
+        }
+
         return PreferenceModel.FromTensors(config, tensors, itemIds, version, metadata);
     }
 
@@ -360,7 +392,8 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
             ["normFirst"] = o.NormFirst,
             ["positions"] = o.Positions == PositionEncoding.Learned ? "learned" : "none",
             ["maxLength"] = o.MaxLength,
-            ["itemTower"] = o.ItemTower == ItemTowerKind.Content ? "content" : "shared",
+            ["itemTower"] = o.ItemTower.ToString().ToLowerInvariant(),
+            ["inputNorm"] = o.InputNorm,
             ["temperature"] = o.Temperature,
             ["negatives"] = o.Negatives == NegativeKind.All ? "all" : "inbatch",
             ["dropout"] = o.Dropout,

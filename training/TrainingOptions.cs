@@ -71,6 +71,9 @@ public sealed record TrainingOptions
     /// <summary>Position information. Default learned (LEARN's released code has none; learned positions won on Scientific).</summary>
     public PositionEncoding Positions { get; init; } = PositionEncoding.Learned;
 
+    /// <summary>LayerNorm on the user tower's input rows (SASRec/RecBole). Default false.</summary>
+    public bool InputNorm { get; init; }
+
     /// <summary>History window. Default 50.</summary>
     public int MaxLength { get; init; } = 50;
 
@@ -143,8 +146,8 @@ public sealed record TrainingOptions
 
     public const string Usage = """
         dotnet run -c Release --project training -- --dataset DIR --out MODELDIR [options]
-          --model learn|sasrec        --item-ids (content + ID fusion)   --item-tower shared|content
-          --epochs N  --seed N  --hidden N  --layers N  --heads N  --ff N  --output-dim N  --norm-first
+          --model learn|sasrec        --item-ids (content + ID fusion)   --item-tower shared|content|adaptor
+          --epochs N  --seed N  --hidden N  --layers N  --heads N  --ff N  --output-dim N  --norm-first  --input-norm
           --positions none|learned  --max-length N  --temperature T  --negatives inbatch|all  --dropout P
           --batch-size N  --lr X  --weight-decay X  --id-weight-decay X  --id-dropout P  --id-row-dropout P
           --warmup F  --sampled-positions N  --sampled-targets N
@@ -185,7 +188,8 @@ public sealed record TrainingOptions
                     {
                         "shared" => ItemTowerKind.Shared,
                         "content" => ItemTowerKind.Content,
-                        var other => throw new ArgumentException($"--item-tower is '{other}'; expected 'shared' or 'content'."),
+                        "adaptor" => ItemTowerKind.Adaptor,
+                        var other => throw new ArgumentException($"--item-tower is '{other}'; expected 'shared', 'content' or 'adaptor'."),
                     },
                 },
                 "--epochs" => options with { Epochs = Int() },
@@ -196,6 +200,8 @@ public sealed record TrainingOptions
                 "--ff" => options with { FeedForward = Int() },
                 "--output-dim" => options with { OutputDimension = Int() },
                 "--norm-first" => options with { NormFirst = true },
+                "--input-norm" => options with { InputNorm = true },
+                "--no-input-norm" => options with { InputNorm = false },
                 "--positions" => options with
                 {
                     Positions = Next() switch
@@ -264,6 +270,7 @@ public sealed record TrainingOptions
         Positions = Positions,
         MaxLength = MaxLength,
         ItemTower = ItemTower,
+        InputNorm = InputNorm,
         IdEmbeddings = UsesItemIds ? itemCount : 0,
     };
 

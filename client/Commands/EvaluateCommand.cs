@@ -177,25 +177,26 @@ internal static class EvaluateCommand
                     encoder, texts, settings.EmbeddingsCache, progress: new TaskProgress(encoding));
                 encoding.Value = encoding.MaxValue;
 
-                var building = context.AddTask("item embeddings", maxValue: artifacts.Models.Count + 2);
+                var building = context.AddTask("item embeddings", maxValue: artifacts.Models.Count + 4);
                 var scorers = BuildScorers(data, content, artifacts, settings, () => building.Increment(1));
                 building.Value = building.MaxValue;
 
                 var tasks = splits.SelectMany(s => scorers.Select(scorer =>
-                    (Split: s, Scorer: scorer, Task: context.AddTask($"rank {scorer.Ranker.Name} ({SplitNames.Format(s)})", autoStart: false, maxValue: RankingEvaluator.Rows(data, s).Count))))
+                    (Split: s, Scorer: scorer, Task: context.AddTask($"rank {scorer.Name} ({SplitNames.Format(s)})", autoStart: false, maxValue: RankingEvaluator.Rows(data, s).Count))))
                     .ToList();
                 foreach (var s in splits)
                 {
                     var rows = RankingEvaluator.Rows(data, s);
+                    var counts = FusedRanker.CountsOf(RankingEvaluator.SequencesBefore(data, s));
                     ScorerResult? modelResult = null;
                     var baselines = new List<ScorerResult>();
                     foreach (var (_, scorer, task) in tasks.Where(t => t.Split == s))
                     {
                         task.StartTask();
-                        var result = RankingEvaluator.Evaluate(scorer.Ranker, rows, options, new TaskProgress(task), cancellationToken);
+                        var result = RankingEvaluator.Evaluate(scorer.For(data.Items.Count, counts), rows, options, new TaskProgress(task), cancellationToken);
                         task.Value = task.MaxValue;
                         task.StopTask();
-                        var scored = new ScorerResult(scorer.Ranker.Name, scorer.Kind, scorer.Description, result.Metrics, result.Elapsed);
+                        var scored = new ScorerResult(scorer.Name, scorer.Kind, scorer.Description, result.Metrics, result.Elapsed);
                         if (scorer.Kind == ScorerKind.Learn)
                         {
                             modelResult = scored;
@@ -271,31 +272,71 @@ internal static class EvaluateCommand
         var scorers = new List<Scorer>();
         foreach (var artifact in artifacts.Models.Where(a => a.Kind == ScorerKind.Learn))
         {
-            scorers.Add(new Scorer(new PreferenceModelRanker(artifact.Name, artifact.Model, content, itemIds), artifact.Kind, artifact.Describe()));
+            var ranker = new PreferenceModelRanker(artifact.Name, artifact.Model, content, itemIds);
+            var fusion = FusionSettings.Of(artifact.Model);
+            scorers.Add(new Scorer(artifact.Name, ranker, fusion, artifact.Kind, artifact.Describe() + FusionText(fusion, "the artifact's manifest")));
+            if (fusion.UsesCounts && !settings.NoBaselines)
+            {
+                scorers.Add(new Scorer($"{artifact.Name}-model-only", ranker, null, ScorerKind.LearnModelOnly, "the same model's cosine alone, without the counts it is served with"));
+            }
+
             built();
         }
 
         if (!settings.NoBaselines)
         {
             scorers.Add(new Scorer(
+                "popularity",
                 PopularityRanker.FromTraining(data),
+                null,
                 ScorerKind.Popularity,
                 "items scored by their occurrences in the users' training sequences (valid and test targets never counted)"));
             built();
+            var contentRanker = new ContentOnlyRanker(content);
             scorers.Add(new Scorer(
-                new ContentOnlyRanker(content),
+                contentRanker.Name,
+                contentRanker,
+                null,
                 ScorerKind.ContentOnly,
                 "user = normalised mean of the history's content embeddings, item = content embedding (LEARN w/o Align; what the grains serve without a model)"));
             built();
+
+            // The count baselines choose their window, decay and weight on the validation split, as the trainer does for the model.
+            var validRows = RankingEvaluator.Rows(data, EvaluationSplit.Valid);
+            var validCounts = FusedRanker.CountsOf(RankingEvaluator.SequencesBefore(data, EvaluationSplit.Valid));
+            var options = new EvaluationOptions { Parallelism = settings.Threads };
+            var countsOnly = FusionSearch.Best(FusionSearch.Run(
+                null, data.Items.Count, validRows, validCounts, [.. FusionSearch.DefaultGrid(1).Where(g => g.Lambda == 1)], options)).Settings;
+            scorers.Add(new Scorer(
+                "transitions",
+                null,
+                countsOnly,
+                ScorerKind.Transitions,
+                "item → next-item counts over the history's last items, no model (a transition counter)" + FusionText(countsOnly, "validation")));
+            built();
+            var blend = FusionSearch.Best(FusionSearch.Run(
+                contentRanker, data.Items.Count, validRows, validCounts, FusionSearch.DefaultGrid(0.05), options)).Settings;
+            scorers.Add(new Scorer(
+                "content+transitions",
+                contentRanker,
+                blend,
+                ScorerKind.ContentTransitions,
+                "the content baseline's cosine fused with the same counts" + FusionText(blend, "validation")));
+            built();
             foreach (var artifact in artifacts.Models.Where(a => a.Kind != ScorerKind.Learn))
             {
-                scorers.Add(new Scorer(new PreferenceModelRanker(artifact.Name, artifact.Model, content, itemIds), artifact.Kind, artifact.Describe()));
+                var ranker = new PreferenceModelRanker(artifact.Name, artifact.Model, content, itemIds);
+                scorers.Add(new Scorer(artifact.Name, ranker, null, artifact.Kind, artifact.Describe()));
                 built();
             }
         }
 
         return scorers;
     }
+
+    private static string FusionText(FusionSettings fusion, string chosenOn) => fusion.UsesCounts
+        ? string.Create(CultureInfo.InvariantCulture, $"; fused with item → next-item counts: λ {fusion.Lambda}, window {fusion.Window}, decay {fusion.Decay}, τ {fusion.Temperature} (chosen on {chosenOn})")
+        : "";
 
     private static Artifacts LoadArtifacts(Settings settings)
     {
@@ -535,7 +576,17 @@ internal static class EvaluateCommand
         string? EmbeddingsCache,
         int Threads);
 
-    private sealed record Scorer(IRanker Ranker, ScorerKind Kind, string Description);
+    /// <summary>
+    /// A row of the tables: a cosine ranker (null = none) and the fusion it is served with (null = the cosine alone),
+    /// made into the ranker of a split once that split's counts are known.
+    /// </summary>
+    private sealed record Scorer(string Name, IRanker? Ranker, FusionSettings? Fusion, ScorerKind Kind, string Description)
+    {
+        public IRanker For(int itemCount, TransitionCounts<int> counts) =>
+            Fusion is { UsesCounts: true } || Ranker is null
+                ? new FusedRanker(Name, Ranker, itemCount, counts, Fusion ?? FusionSettings.ModelOnly)
+                : Ranker;
+    }
 
     private sealed record Artifacts(List<Artifact> Models, IReadOnlyDictionary<string, string> Skipped);
 

@@ -10,17 +10,19 @@ public sealed class ParityTests
     private const int Items = 40;
     private const int ContentDimension = 12;
 
-    public static TheoryData<bool, PositionEncoding, int> Architectures => new()
+    public static TheoryData<bool, PositionEncoding, int, ItemTowerKind, bool> Architectures => new()
     {
-        { false, PositionEncoding.None, 0 },
-        { true, PositionEncoding.Learned, 0 },
-        { false, PositionEncoding.Learned, Items },
-        { true, PositionEncoding.None, Items },
+        { false, PositionEncoding.None, 0, ItemTowerKind.Shared, false },
+        { true, PositionEncoding.Learned, 0, ItemTowerKind.Shared, false },
+        { false, PositionEncoding.Learned, Items, ItemTowerKind.Shared, false },
+        { true, PositionEncoding.None, Items, ItemTowerKind.Shared, false },
+        { false, PositionEncoding.Learned, Items, ItemTowerKind.Adaptor, true },
+        { true, PositionEncoding.None, 0, ItemTowerKind.Adaptor, false },
     };
 
     [Theory]
     [MemberData(nameof(Architectures))]
-    public void ArtifactWrittenByTrainer_MatchesTorchSharpForward(bool normFirst, PositionEncoding positions, int idEmbeddings)
+    public void ArtifactWrittenByTrainer_MatchesTorchSharpForward(bool normFirst, PositionEncoding positions, int idEmbeddings, ItemTowerKind itemTower, bool inputNorm)
     {
         torch.manual_seed(7);
         var config = new PreferenceModelConfig
@@ -36,6 +38,8 @@ public sealed class ParityTests
             Positions = positions,
             MaxLength = 9,
             IdEmbeddings = idEmbeddings,
+            ItemTower = itemTower,
+            InputNorm = inputNorm,
         };
         using var network = new PalNetwork(config, dropout: 0.3, contentInput: true);
         Perturb(network);
@@ -61,7 +65,7 @@ public sealed class ParityTests
             var adapted = network.AdaptItems(content);
             using var users = Trainer.UserEmbeddings(network, adapted, histories, Items, config);
             torchUsers = Rows(users);
-            using var items = network.forward(adapted.narrow(0, 0, Items).unsqueeze(1)).squeeze(1);
+            using var items = network.Candidates(adapted.narrow(0, 0, Items));
             torchItems = Rows(items);
         }
 

@@ -80,10 +80,10 @@ public sealed class MovieLensDatasetTests
                 Assert.Equal(train[k], rows[i].Target);
                 Assert.Equal(train[..k].TakeLast(50), rows[i].History);
             }
-            // The 50-item cut: like the UniSRec path, at most the last 51 training items, leading to the valid row.
-            Assert.Equal(train.TakeLast(51), sequences[u]);
+            // u.data has the whole stream, so the training sequence is everything before the valid target, uncut.
+            Assert.Equal(train, sequences[u]);
         }
-        // 539 of the 943 users have more than 51 training items, so the cut is exercised above.
+        // 539 of the 943 users have more than 51 training items, so rows cut at 50 would not rebuild them.
         Assert.Equal(539, expected.Count(s => s.Length - 2 > 51));
     }
 
@@ -119,7 +119,7 @@ public sealed class MovieLensDatasetTests
     }
 
     [Fact]
-    public void Long_histories_are_cut_at_50_and_training_sequences_keep_the_last_51_like_the_UniSRec_path()
+    public void Long_histories_are_cut_at_50_in_rows_but_training_sequences_are_whole()
     {
         // One user with 60 ratings of 60 movies, one a second apart, listed newest first: training sequence = 58 items.
         using var folder = TempMovieLens.Create(
@@ -134,7 +134,7 @@ public sealed class MovieLensDatasetTests
         Assert.Equal(sequence[9..59], data.Test[0].History);
         Assert.Equal(59, data.Test[0].Target);
         Assert.All(data.Train, r => Assert.Equal(sequence[Math.Max(0, r.Target - 50)..r.Target], r.History));
-        Assert.Equal(sequence[7..58], data.TrainingSequences()[0]);
+        Assert.Equal(sequence[..58], data.TrainingSequences()[0]);
     }
 
     [Fact]

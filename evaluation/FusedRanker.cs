@@ -1,0 +1,94 @@
+using Actors.Model;
+
+namespace Actors.Evaluation;
+
+/// <summary>
+/// A base ranker (the LEARN model, the content baseline, or none) fused with item → next-item counts exactly as the
+/// grains serve it: <see cref="FusionSettings.Score"/> of the base score (a cosine) and the counts of the history's
+/// last items (<see cref="FusionSettings.AccumulateTransitions{TItem}(ReadOnlySpan{TItem}, TransitionCounts{TItem}, Dictionary{TItem, float})"/>).
+/// The counts are those the events before the evaluated targets build (<see cref="CountsOf"/>). Without a base
+/// ranker the score is the counts alone (the "transition counter" baseline).
+/// </summary>
+public sealed class FusedRanker : IRanker
+{
+    private readonly IRanker? _base;
+    private readonly TransitionCounts<int> _counts;
+    private readonly FusionSettings _settings;
+
+    /// <param name="name">Key in tables and JSON.</param>
+    /// <param name="baseRanker">The cosine ranker; null = counts only.</param>
+    /// <param name="itemCount">Catalog size (must equal the base ranker's).</param>
+    /// <param name="counts">The transitions seen before the evaluated targets.</param>
+    /// <param name="settings">λ, window, decay, τ.</param>
+    public FusedRanker(string name, IRanker? baseRanker, int itemCount, TransitionCounts<int> counts, FusionSettings settings)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(counts);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        if (baseRanker is not null && baseRanker.ItemCount != itemCount)
+        {
+            throw new ArgumentException($"The base ranker scores {baseRanker.ItemCount} items; expected {itemCount}.", nameof(baseRanker));
+        }
+
+        Name = name;
+        ItemCount = itemCount;
+        _base = baseRanker;
+        _counts = counts;
+        _settings = settings;
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <inheritdoc/>
+    public int ItemCount { get; }
+
+    /// <summary>
+    /// The transitions that replaying <paramref name="sequences"/> as events builds: pass what every user did before
+    /// the evaluated targets (<see cref="RankingEvaluator.SequencesBefore"/>).
+    /// </summary>
+    public static TransitionCounts<int> CountsOf(IEnumerable<int[]> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        return TransitionCounts.FromSequences(sequences.Select(s => (IReadOnlyList<int>)s));
+    }
+
+    /// <inheritdoc/>
+    public IUserScorer CreateScorer() => new Scorer(this);
+
+    private sealed class Scorer(FusedRanker ranker) : IUserScorer
+    {
+        private readonly IUserScorer? _base = ranker._base?.CreateScorer();
+        private readonly Dictionary<int, float> _transitions = [];
+
+        public void Score(ReadOnlySpan<int> history, Span<float> scores)
+        {
+            var settings = ranker._settings;
+            if (_base is null)
+            {
+                scores.Clear();
+            }
+            else
+            {
+                _base.Score(history, scores);
+                for (var i = 0; i < scores.Length; i++)
+                {
+                    scores[i] = settings.ModelScore(scores[i]);
+                }
+            }
+
+            if (!settings.UsesCounts && _base is not null)
+            {
+                return;
+            }
+
+            _transitions.Clear();
+            settings.AccumulateTransitions(history, ranker._counts, _transitions);
+            foreach (var (item, transitions) in _transitions)
+            {
+                scores[item] += settings.CountScore(transitions);
+            }
+        }
+    }
+}
