@@ -4,7 +4,7 @@ namespace Actors.Evaluation;
 
 /// <summary>
 /// A base ranker (the LEARN model, the content baseline, or none) fused with item → next-item counts exactly as the
-/// grains serve it: <see cref="FusionSettings.Score"/> of the base score (a cosine) and the counts of the history's
+/// grains serve it: <see cref="FusionSettings.Adjust"/> of the base score (a cosine) and the counts of the history's
 /// last items (<see cref="FusionSettings.AccumulateTransitions{TItem}(ReadOnlySpan{TItem}, TransitionCounts{TItem}, Dictionary{TItem, float})"/>).
 /// The counts are those the events before the evaluated targets build (<see cref="CountsOf"/>). Without a base
 /// ranker the score is the counts alone (the "transition counter" baseline).
@@ -61,6 +61,7 @@ public sealed class FusedRanker : IRanker
     {
         private readonly IUserScorer? _base = ranker._base?.CreateScorer();
         private readonly Dictionary<int, float> _transitions = [];
+        private readonly HashSet<int> _seen = [];
 
         public void Score(ReadOnlySpan<int> history, Span<float> scores)
         {
@@ -78,16 +79,47 @@ public sealed class FusedRanker : IRanker
                 }
             }
 
-            if (!settings.UsesCounts && _base is not null)
-            {
-                return;
-            }
-
-            _transitions.Clear();
-            settings.AccumulateTransitions(history, ranker._counts, _transitions);
+            Adjustments.Collect(history, ranker._counts, settings, countsAlways: _base is null, _transitions, _seen);
             foreach (var (item, transitions) in _transitions)
             {
-                scores[item] += settings.CountScore(transitions);
+                scores[item] = settings.Adjust(scores[item], transitions, _seen.Contains(item));
+            }
+
+            foreach (var item in _seen)
+            {
+                if (!_transitions.ContainsKey(item))
+                {
+                    scores[item] = settings.Adjust(scores[item], 0, seen: true);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>The items whose fused score differs from their model score: the successors of the last items, and the history.</summary>
+internal static class Adjustments
+{
+    /// <summary>Fills <paramref name="transitions"/> with T (when counts take part) and <paramref name="seen"/> with the history (when μ &gt; 0).</summary>
+    public static void Collect(
+        ReadOnlySpan<int> history,
+        TransitionCounts<int> counts,
+        FusionSettings settings,
+        bool countsAlways,
+        Dictionary<int, float> transitions,
+        HashSet<int> seen)
+    {
+        transitions.Clear();
+        seen.Clear();
+        if (settings.UsesCounts || countsAlways)
+        {
+            settings.AccumulateTransitions(history, counts, transitions);
+        }
+
+        if (settings.SeenPenalty > 0)
+        {
+            foreach (var item in history)
+            {
+                seen.Add(item);
             }
         }
     }

@@ -14,21 +14,32 @@ public sealed record FusionCandidate(FusionSettings Settings, RankingMetrics Met
 /// </summary>
 public static class FusionSearch
 {
+    /// <summary>The seen penalties μ tried, in units of the fused score (50 ≈ leaving the history out).</summary>
+    public static IReadOnlyList<double> SeenPenalties { get; } = [0, 1, 2, 5, 10, 50];
+
     /// <summary>
     /// λ ∈ {0} ∪ {2^k : k = −4..4}, window ∈ {1, 2, 3, 5, 10}, decay ∈ {0.25, 0.5, 1} (one decay when the window is 1),
-    /// at temperature <paramref name="temperature"/>.
+    /// μ ∈ <see cref="SeenPenalties"/>, at temperature <paramref name="temperature"/>; points sharing a window and decay
+    /// are adjacent (the search computes T once for them).
     /// </summary>
     public static IReadOnlyList<FusionSettings> DefaultGrid(double temperature)
     {
-        var grid = new List<FusionSettings> { new(0, 1, 1, temperature) };
-        for (var k = -4; k <= 4; k++)
+        var grid = new List<FusionSettings>();
+        foreach (var seen in SeenPenalties)
         {
-            var lambda = Math.Pow(2, k);
-            foreach (var window in (int[])[1, 2, 3, 5, 10])
+            grid.Add(new FusionSettings(0, 1, 1, temperature, seen));
+        }
+
+        foreach (var window in (int[])[1, 2, 3, 5, 10])
+        {
+            foreach (var decay in window == 1 ? (double[])[1] : [0.25, 0.5, 1])
             {
-                foreach (var decay in window == 1 ? (double[])[1] : [0.25, 0.5, 1])
+                for (var k = -4; k <= 4; k++)
                 {
-                    grid.Add(new FusionSettings(lambda, window, decay, temperature));
+                    foreach (var seen in SeenPenalties)
+                    {
+                        grid.Add(new FusionSettings(Math.Pow(2, k), window, decay, temperature, seen));
+                    }
                 }
             }
         }
@@ -121,12 +132,14 @@ public static class FusionSearch
         return best;
     }
 
-    /// <summary>One thread's buffers: the row's scaled base scores, the same sorted descending, and the row's T.</summary>
+    /// <summary>One thread's buffers: the row's scaled base scores, the same sorted ascending, and the row's adjustments.</summary>
     private sealed class Worker(IUserScorer? scorer, int itemCount)
     {
         private readonly float[] _scores = new float[itemCount];
         private readonly float[] _sorted = new float[itemCount];
         private readonly Dictionary<int, float> _transitions = [];
+        private readonly HashSet<int> _seen = [];
+        private FusionSettings? _collected;
 
         public void Prepare(ReadOnlySpan<int> history, FusionSettings settings)
         {
@@ -145,44 +158,55 @@ public static class FusionSearch
 
             _scores.CopyTo(_sorted, 0);
             Array.Sort(_sorted);
+            _collected = null;
         }
 
         /// <summary>
         /// The target's rank under <paramref name="settings"/>, as <see cref="RankingMetrics.RankOf"/> over the fused scores
         /// would give it: items with a fused score ≥ the target's, counted by binary search among the unchanged base scores
-        /// and corrected for the few items the counts lift.
+        /// and corrected for the few items the counts or the seen penalty move.
         /// </summary>
         public int Rank(ReadOnlySpan<int> history, int target, TransitionCounts<int> counts, FusionSettings settings)
         {
-            _transitions.Clear();
-            if (settings.UsesCounts || scorer is null)
+            // Adjacent grid points share a window and decay: T is recomputed only when they change.
+            if (_collected is null || _collected.Window != settings.Window || _collected.Decay != settings.Decay
+                || _collected.UsesCounts != settings.UsesCounts || (_collected.SeenPenalty > 0) != (settings.SeenPenalty > 0))
             {
-                settings.AccumulateTransitions(history, counts, _transitions);
+                Adjustments.Collect(history, counts, settings, countsAlways: scorer is null, _transitions, _seen);
+                _collected = settings;
             }
 
-            var fusedTarget = _scores[target] + (_transitions.TryGetValue(target, out var t) ? settings.CountScore(t) : 0f);
+            var fusedTarget = Fused(target, settings);
             if (float.IsNaN(fusedTarget))
             {
                 return _scores.Length;
             }
 
             var ahead = _sorted.Length - LowerBound(_sorted, fusedTarget);
-            foreach (var (item, transitions) in _transitions)
+            foreach (var item in _transitions.Keys)
             {
-                var baseScore = _scores[item];
-                if (baseScore >= fusedTarget)
-                {
-                    ahead--;
-                }
+                ahead += Correction(item, fusedTarget, settings);
+            }
 
-                if (baseScore + settings.CountScore(transitions) >= fusedTarget)
+            foreach (var item in _seen)
+            {
+                if (!_transitions.ContainsKey(item))
                 {
-                    ahead++;
+                    ahead += Correction(item, fusedTarget, settings);
                 }
             }
 
             return ahead;
         }
+
+        private float Fused(int item, FusionSettings settings) =>
+            _transitions.TryGetValue(item, out var t) || _seen.Contains(item)
+                ? settings.Adjust(_scores[item], t, _seen.Contains(item))
+                : _scores[item];
+
+        /// <summary>−1 when the binary search counted the item's base score but its fused one falls short, +1 the other way.</summary>
+        private int Correction(int item, float fusedTarget, FusionSettings settings) =>
+            (Fused(item, settings) >= fusedTarget ? 1 : 0) - (_scores[item] >= fusedTarget ? 1 : 0);
 
         /// <summary>The first index of ascending <paramref name="sorted"/> whose value is ≥ <paramref name="value"/>.</summary>
         private static int LowerBound(float[] sorted, float value)

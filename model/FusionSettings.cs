@@ -5,16 +5,19 @@ namespace Actors.Model;
 
 /// <summary>
 /// The served score: the model's cosine fused with item → next-item counts over the user's last items,
-/// <c>s(i) = cos(u, i) / τ + λ · log1p(T(i))</c> with <c>T(i) = Σ_{j &lt; window} decay^j · count(h_{−1−j} → i)</c>
-/// (j = 0 is the user's last item). The trainer chooses λ, the window and the decay on the validation split and writes
-/// them into the artifact's manifest (<c>fusion</c>); grains and the evaluator both score through this type, so offline
-/// numbers are the served numbers. Immutable.
+/// <c>s(i) = cos(u, i) / τ + λ · log1p(T(i)) − μ · [i in the history]</c> with
+/// <c>T(i) = Σ_{j &lt; window} decay^j · count(h_{−1−j} → i)</c> (j = 0 is the user's last item). The trainer chooses
+/// λ, the window, the decay and μ on the validation split and writes them into the artifact's manifest
+/// (<c>fusion</c>), so a data set where people come back to what they had gets a small μ and one where they never do
+/// a large one; grains and the evaluator both score through this type, so offline numbers are the served numbers.
+/// (The grains leave a user's history out of the answer altogether, which is μ = ∞.) Immutable.
 /// </summary>
 /// <param name="Lambda">λ ≥ 0, the weight of the counts in logit units; 0 = the model alone.</param>
 /// <param name="Window">How many of the user's last items vote, ≥ 1.</param>
 /// <param name="Decay">The weight ratio of each older item, in (0, 1].</param>
 /// <param name="Temperature">τ &gt; 0, the cosine's scale (the training temperature).</param>
-public sealed record FusionSettings(double Lambda, int Window, double Decay, double Temperature)
+/// <param name="SeenPenalty">μ ≥ 0, subtracted from the items of the user's history; 0 = none.</param>
+public sealed record FusionSettings(double Lambda, int Window, double Decay, double Temperature, double SeenPenalty = 0)
 {
     /// <summary>The manifest field that holds the settings.</summary>
     public const string ManifestKey = "fusion";
@@ -24,6 +27,9 @@ public sealed record FusionSettings(double Lambda, int Window, double Decay, dou
 
     /// <summary>Whether the counts take part at all.</summary>
     public bool UsesCounts => Lambda > 0;
+
+    /// <summary>Whether anything but the cosine takes part.</summary>
+    public bool IsFused => Lambda > 0 || SeenPenalty > 0;
 
     /// <summary>The settings of an artifact: its manifest's <c>fusion</c> field, or <see cref="ModelOnly"/> without one.</summary>
     /// <exception cref="ModelFormatException">The field is present but malformed or out of range.</exception>
@@ -41,14 +47,15 @@ public sealed record FusionSettings(double Lambda, int Window, double Decay, dou
                 element.GetProperty("lambda").GetDouble(),
                 element.GetProperty("window").GetInt32(),
                 element.GetProperty("decay").GetDouble(),
-                element.GetProperty("temperature").GetDouble());
+                element.GetProperty("temperature").GetDouble(),
+                element.TryGetProperty("seenPenalty", out var seen) ? seen.GetDouble() : 0);
             settings.Validate();
             return settings;
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new ModelFormatException(
-                $"Model '{model.Version}': manifest field '{ManifestKey}' must be {{\"lambda\": ≥0, \"window\": ≥1, \"decay\": (0,1], \"temperature\": >0}}; {e.Message}");
+                $"Model '{model.Version}': manifest field '{ManifestKey}' must be {{\"lambda\": ≥0, \"window\": ≥1, \"decay\": (0,1], \"temperature\": >0, \"seenPenalty\": ≥0 (optional)}}; {e.Message}");
         }
     }
 
@@ -74,6 +81,11 @@ public sealed record FusionSettings(double Lambda, int Window, double Decay, dou
         {
             throw new ArgumentException($"Fusion temperature must be finite and > 0, was {Temperature.ToString(CultureInfo.InvariantCulture)}.");
         }
+
+        if (!double.IsFinite(SeenPenalty) || SeenPenalty < 0)
+        {
+            throw new ArgumentException($"Fusion seenPenalty must be finite and ≥ 0, was {SeenPenalty.ToString(CultureInfo.InvariantCulture)}.");
+        }
     }
 
     /// <summary>The settings as the manifest stores them.</summary>
@@ -83,6 +95,7 @@ public sealed record FusionSettings(double Lambda, int Window, double Decay, dou
         ["window"] = Window,
         ["decay"] = Decay,
         ["temperature"] = Temperature,
+        ["seenPenalty"] = SeenPenalty,
     });
 
     /// <summary>The model's part of the score: cos / τ.</summary>
@@ -91,8 +104,21 @@ public sealed record FusionSettings(double Lambda, int Window, double Decay, dou
     /// <summary>The counts' part of the score: λ · log1p(T).</summary>
     public float CountScore(float transitions) => transitions > 0 ? (float)(Lambda * Math.Log(1 + transitions)) : 0f;
 
-    /// <summary>The fused score of one candidate.</summary>
+    /// <summary>The fused score of one candidate outside the user's history.</summary>
     public float Score(float cosine, float transitions) => ModelScore(cosine) + CountScore(transitions);
+
+    /// <summary>The fused score of one candidate.</summary>
+    public float Score(float cosine, float transitions, bool seen) => Adjust(ModelScore(cosine), transitions, seen);
+
+    /// <summary>
+    /// A model score (<see cref="ModelScore"/>) with the counts added and the seen penalty taken off, in that order and in
+    /// float arithmetic: the one sequence of operations every scorer uses, so their results agree to the bit.
+    /// </summary>
+    public float Adjust(float modelScore, float transitions, bool seen)
+    {
+        var score = modelScore + CountScore(transitions);
+        return seen && SeenPenalty > 0 ? score - (float)SeenPenalty : score;
+    }
 
     /// <summary>
     /// T(i) for every successor of the user's last <see cref="Window"/> items: adds

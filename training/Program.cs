@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Actors.Dataset;
 using Actors.Encoder;
+using Actors.Model;
 using Spectre.Console;
 
 namespace Actors.Training;
@@ -24,6 +25,17 @@ internal static class Program
 
         var clock = Stopwatch.StartNew();
         var data = LoadData(options);
+        if (options.RefitFusion)
+        {
+            // The weights stay; only the served fusion is chosen again on this data set's validation split.
+            var artifact = PreferenceModel.Load(options.Output);
+            var temperature = FusionSettings.Of(artifact) is { IsFused: true } current ? current.Temperature : options.Temperature;
+            var refit = Trainer.ChooseFusion(artifact, data, temperature, Console.WriteLine);
+            Trainer.WithFusion(artifact, refit).Save(options.Output);
+            Console.WriteLine($"wrote the fusion chosen on {data.Name} into {Path.GetFullPath(options.Output)}");
+            return 0;
+        }
+
         var embeddingSeconds = clock.Elapsed.TotalSeconds;
         var interactive = !options.Quiet && AnsiConsole.Profile.Capabilities.Interactive;
         TrainingResult result;

@@ -135,10 +135,9 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
                 }
             }
 
-            var model = Export(config, best!, data, bestMetrics!, bestEpoch, clock.Elapsed.TotalSeconds);
-            var fusion = ChooseFusion(model, data);
             var seconds = clock.Elapsed.TotalSeconds;
-            model = Export(config, best!, data, bestMetrics!, bestEpoch, seconds, fusion);
+            var fusion = ChooseFusion(Export(config, best!, data, bestMetrics!, bestEpoch, seconds), data, o.Temperature, _log);
+            var model = Export(config, best!, data, bestMetrics!, bestEpoch, seconds, fusion);
             return new TrainingResult(model, bestMetrics!, bestEpoch, reports, seconds) { StepLosses = stepLosses, Fusion = fusion };
         }
         finally
@@ -314,21 +313,39 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
     }
 
     /// <summary>
-    /// λ, window and decay of the served score, chosen on the validation rows for the exported model through the serving
-    /// library (<see cref="PreferenceModelRanker"/>), with the transitions of the training sequences as the grains count them.
+    /// λ, window, decay and seen penalty of the served score, chosen on the validation rows for <paramref name="model"/>
+    /// through the serving library (<see cref="PreferenceModelRanker"/>), with the transitions of the training sequences as
+    /// the grains count them. <paramref name="temperature"/> is the training temperature (the cosine's scale in the loss).
     /// </summary>
-    private FusionCandidate ChooseFusion(PreferenceModel model, TrainingData data)
+    public static FusionCandidate ChooseFusion(PreferenceModel model, TrainingData data, double temperature, Action<string> log)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(log);
         var clock = Stopwatch.StartNew();
         var ranker = new PreferenceModelRanker("model", model, data.Content, data.ItemIds);
         var counts = FusedRanker.CountsOf(data.Sequences);
-        var candidates = FusionSearch.Run(ranker, data.Content.Length, data.Valid, counts, FusionSearch.DefaultGrid(_options.Temperature));
+        var candidates = FusionSearch.Run(ranker, data.Content.Length, data.Valid, counts, FusionSearch.DefaultGrid(temperature));
         var best = FusionSearch.Best(candidates);
         var s = best.Settings;
-        _log(string.Create(
+        log(string.Create(
             CultureInfo.InvariantCulture,
-            $"fusion: λ {s.Lambda} window {s.Window} decay {s.Decay} (of {candidates.Count} on valid, {clock.Elapsed.TotalSeconds:F1}s): valid R@10 {best.Metrics.RecallAt10:F4}  N@10 {best.Metrics.NdcgAt10:F4}  R@50 {best.Metrics.RecallAt50:F4}; model alone N@10 {candidates[0].Metrics.NdcgAt10:F4}"));
+            $"fusion: λ {s.Lambda} window {s.Window} decay {s.Decay} seen μ {s.SeenPenalty} (of {candidates.Count} on valid, {clock.Elapsed.TotalSeconds:F1}s): valid R@10 {best.Metrics.RecallAt10:F4}  N@10 {best.Metrics.NdcgAt10:F4}  R@50 {best.Metrics.RecallAt50:F4}; model alone N@10 {candidates[0].Metrics.NdcgAt10:F4}"));
         return best;
+    }
+
+    /// <summary><paramref name="model"/> with <paramref name="fusion"/> (and its validation metrics) in its manifest instead of what it had.</summary>
+    public static PreferenceModel WithFusion(PreferenceModel model, FusionCandidate fusion)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(fusion);
+        var metadata = new Dictionary<string, JsonElement>(model.Metadata, StringComparer.Ordinal)
+        {
+            [FusionSettings.ManifestKey] = fusion.Settings.ToJson(),
+            ["fusedMetrics"] = JsonSerializer.SerializeToElement(MetricsJson(fusion.Metrics)),
+        };
+        var tensors = model.Config.TensorSpecs().ToDictionary(spec => spec.Name, spec => model.GetTensor(spec.Name), StringComparer.Ordinal);
+        return PreferenceModel.FromTensors(model.Config, tensors, model.Config.IdEmbeddings > 0 ? model.ItemIds : null, model.Version, metadata);
     }
 
     private static Dictionary<string, object> MetricsJson(RankingMetrics metrics) => new()
@@ -367,13 +384,9 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
             ["trainingSeconds"] = JsonSerializer.SerializeToElement(Math.Round(seconds, 1)),
             ["hyperparameters"] = JsonSerializer.SerializeToElement(Hyperparameters()),
         };
-        if (fusion is not null)
-        {
-            metadata[FusionSettings.ManifestKey] = fusion.Settings.ToJson();
-            metadata["fusedMetrics"] = JsonSerializer.SerializeToElement(MetricsJson(fusion.Metrics));
-        }
 
-        return PreferenceModel.FromTensors(config, tensors, itemIds, version, metadata);
+        var model = PreferenceModel.FromTensors(config, tensors, itemIds, version, metadata);
+        return fusion is null ? model : WithFusion(model, fusion);
     }
 
     private Dictionary<string, object> Hyperparameters()

@@ -137,6 +137,12 @@ public sealed record TrainingOptions
     /// <summary>Limit on training users (0 = all); for smoke tests.</summary>
     public int MaxUsers { get; init; }
 
+    /// <summary>
+    /// Trains nothing: loads the artifact in <see cref="Output"/>, chooses its fusion again on <see cref="Dataset"/>'s
+    /// validation split and rewrites its manifest (the weights are untouched).
+    /// </summary>
+    public bool RefitFusion { get; init; }
+
     /// <summary>Suppresses the live progress display (plain lines only).</summary>
     public bool Quiet { get; init; }
 
@@ -152,7 +158,7 @@ public sealed record TrainingOptions
           --batch-size N  --lr X  --weight-decay X  --id-weight-decay X  --id-dropout P  --id-row-dropout P
           --warmup F  --sampled-positions N  --sampled-targets N
           --target-window N  --alpha A  --beta B  --patience N  --threads N  --max-users N
-          --embedding-cache DIR  --quiet
+          --embedding-cache DIR  --quiet  --refit-fusion (re-choose the served fusion of the artifact in --out)
         """;
 
     /// <summary>Parses command-line arguments; throws <see cref="ArgumentException"/> on a bad or unknown flag.</summary>
@@ -239,6 +245,7 @@ public sealed record TrainingOptions
                 "--threads" => options with { Threads = Int() },
                 "--max-users" => options with { MaxUsers = Int() },
                 "--quiet" => options with { Quiet = true },
+                "--refit-fusion" => options with { RefitFusion = true },
                 _ => throw new ArgumentException($"Unknown flag '{flag}'."),
             };
         }

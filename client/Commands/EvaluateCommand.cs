@@ -275,9 +275,9 @@ internal static class EvaluateCommand
             var ranker = new PreferenceModelRanker(artifact.Name, artifact.Model, content, itemIds);
             var fusion = FusionSettings.Of(artifact.Model);
             scorers.Add(new Scorer(artifact.Name, ranker, fusion, artifact.Kind, artifact.Describe() + FusionText(fusion, "the artifact's manifest")));
-            if (fusion.UsesCounts && !settings.NoBaselines)
+            if (fusion.IsFused && !settings.NoBaselines)
             {
-                scorers.Add(new Scorer($"{artifact.Name}-model-only", ranker, null, ScorerKind.LearnModelOnly, "the same model's cosine alone, without the counts it is served with"));
+                scorers.Add(new Scorer($"{artifact.Name}-model-only", ranker, null, ScorerKind.LearnModelOnly, "the same model's cosine alone, without the counts and the seen penalty it is served with"));
             }
 
             built();
@@ -334,8 +334,8 @@ internal static class EvaluateCommand
         return scorers;
     }
 
-    private static string FusionText(FusionSettings fusion, string chosenOn) => fusion.UsesCounts
-        ? string.Create(CultureInfo.InvariantCulture, $"; fused with item → next-item counts: λ {fusion.Lambda}, window {fusion.Window}, decay {fusion.Decay}, τ {fusion.Temperature} (chosen on {chosenOn})")
+    private static string FusionText(FusionSettings fusion, string chosenOn) => fusion.IsFused
+        ? string.Create(CultureInfo.InvariantCulture, $"; fused with item → next-item counts: λ {fusion.Lambda}, window {fusion.Window}, decay {fusion.Decay}, τ {fusion.Temperature}, seen penalty μ {fusion.SeenPenalty} (chosen on {chosenOn})")
         : "";
 
     private static Artifacts LoadArtifacts(Settings settings)
@@ -583,7 +583,7 @@ internal static class EvaluateCommand
     private sealed record Scorer(string Name, IRanker? Ranker, FusionSettings? Fusion, ScorerKind Kind, string Description)
     {
         public IRanker For(int itemCount, TransitionCounts<int> counts) =>
-            Fusion is { UsesCounts: true } || Ranker is null
+            Fusion is { IsFused: true } || Ranker is null
                 ? new FusedRanker(Name, Ranker, itemCount, counts, Fusion ?? FusionSettings.ModelOnly)
                 : Ranker;
     }

@@ -31,16 +31,17 @@ public sealed class FusionTests
     }
 
     [Theory]
-    [InlineData(0.0)]
-    [InlineData(0.5)]
-    [InlineData(4.0)]
-    public void FusedRanker_IsTheBaseCosineOverTemperature_PlusLambdaLog1pT(double lambda)
+    [InlineData(0.0, 0.0)]
+    [InlineData(0.5, 0.0)]
+    [InlineData(4.0, 2.0)]
+    [InlineData(0.0, 50.0)]
+    public void FusedRanker_IsTheBaseCosineOverTemperature_PlusLambdaLog1pT_MinusTheSeenPenalty(double lambda, double seenPenalty)
     {
         using var data = SyntheticDataset.Create(users: 40, items: 25, seed: 5);
         var content = RandomContent(25, 8, seed: 3);
         var baseRanker = new ContentOnlyRanker(content);
         var counts = FusedRanker.CountsOf(RankingEvaluator.SequencesBefore(data.Data, EvaluationSplit.Valid));
-        var settings = new FusionSettings(lambda, 3, 0.5, 0.05);
+        var settings = new FusionSettings(lambda, 3, 0.5, 0.05, seenPenalty);
         var fused = new FusedRanker("fused", baseRanker, 25, counts, settings).CreateScorer();
         var cosine = baseRanker.CreateScorer();
         var expected = new float[25];
@@ -53,7 +54,7 @@ public sealed class FusionTests
             settings.AccumulateTransitions<int>(row.History, counts, transitions);
             for (var i = 0; i < expected.Length; i++)
             {
-                expected[i] = settings.Score(expected[i], transitions.GetValueOrDefault(i));
+                expected[i] = settings.Score(expected[i], transitions.GetValueOrDefault(i), row.History.Contains(i));
             }
 
             fused.Score(row.History, actual);
@@ -74,7 +75,7 @@ public sealed class FusionTests
         var searched = FusionSearch.Run(baseRanker, 60, rows, counts, grid);
 
         Assert.Equal(grid.Count, searched.Count);
-        foreach (var candidate in searched.Where((_, i) => i % 7 == 0))
+        foreach (var candidate in searched.Where((_, i) => i % 13 == 0 || i % 6 == 5))
         {
             var evaluated = RankingEvaluator.Evaluate(new FusedRanker("f", baseRanker, 60, counts, candidate.Settings), rows);
             Assert.Equal(evaluated.Metrics, candidate.Metrics);
@@ -106,7 +107,7 @@ public sealed class FusionTests
     {
         var config = new PreferenceModelConfig { ContentDimension = 6, Hidden = 8, Layers = 1, Heads = 2, FeedForward = 8, OutputDimension = 4, MaxLength = 5, ItemTower = ItemTowerKind.Adaptor };
         var plain = PreferenceModel.CreateRandom(config, 1);
-        var settings = new FusionSettings(2, 3, 0.5, 0.07);
+        var settings = new FusionSettings(2, 3, 0.5, 0.07, 5);
         var tensors = config.TensorSpecs().ToDictionary(s => s.Name, s => plain.GetTensor(s.Name));
         var withFusion = PreferenceModel.FromTensors(config, tensors, null, null, new Dictionary<string, System.Text.Json.JsonElement> { [FusionSettings.ManifestKey] = settings.ToJson() });
         var folder = Path.Combine(Path.GetTempPath(), "actors-fusion-" + Guid.NewGuid().ToString("N"));
@@ -129,6 +130,7 @@ public sealed class FusionTests
         Assert.Contains("window", Assert.Throws<ArgumentException>(() => new FusionSettings(1, 0, 1, 1).Validate()).Message, StringComparison.Ordinal);
         Assert.Contains("decay", Assert.Throws<ArgumentException>(() => new FusionSettings(1, 1, 0, 1).Validate()).Message, StringComparison.Ordinal);
         Assert.Contains("temperature", Assert.Throws<ArgumentException>(() => new FusionSettings(1, 1, 1, double.NaN).Validate()).Message, StringComparison.Ordinal);
+        Assert.Contains("seenPenalty", Assert.Throws<ArgumentException>(() => new FusionSettings(1, 1, 1, 1, -2).Validate()).Message, StringComparison.Ordinal);
     }
 
     private static float[][] RandomContent(int items, int dimension, int seed)
