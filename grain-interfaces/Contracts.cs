@@ -63,3 +63,19 @@ public sealed record Recommendations(
 public readonly record struct ShardHit(
     [property: Id(0)] string ItemId,
     [property: Id(1)] float Score);
+
+/// <summary>One user's move from item <see cref="From"/> to item <see cref="To"/>: consecutive items of a history.</summary>
+[GenerateSerializer, Immutable, Alias("Actors.ItemTransition")]
+public readonly record struct ItemTransition(
+    [property: Id(0)] string From,
+    [property: Id(1)] string To);
+
+/// <summary>
+/// The items that followed <see cref="Source"/> in users' histories and how often (<see cref="Items"/>[i] followed it
+/// <see cref="Counts"/>[i] times), in no particular order; empty arrays when nothing followed it yet.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Actors.Successors")]
+public sealed record Successors(
+    [property: Id(0)] string Source,
+    [property: Id(1)] string[] Items,
+    [property: Id(2)] int[] Counts);

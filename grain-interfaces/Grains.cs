@@ -89,6 +89,24 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
 }
 
 /// <summary>
+/// One partition of the item → next-item counts (key: shard number; a source item belongs to shard
+/// XxHash32(id) mod <c>Transitions:Shards</c>, as items belong to index shards). Fed by the user grains, read by
+/// retrieval when the served model fuses the counts with its cosine.
+/// </summary>
+[Alias("Actors.ITransitionGrain")]
+public interface ITransitionGrain : IGrainWithIntegerKey
+{
+    /// <summary>Counts each transition once; every <see cref="ItemTransition.From"/> must belong to this shard. One-way: best effort.</summary>
+    [Alias("Record"), OneWay]
+    Task RecordAsync(ItemTransition[] transitions);
+
+    /// <summary>The successors of each of <paramref name="sources"/> (which belong to this shard), in the order asked.</summary>
+    /// <remarks>Interleaves with everything: it only reads memory, and must not wait behind a storage write.</remarks>
+    [Alias("GetSuccessors"), ReadOnly, AlwaysInterleave]
+    Task<Successors[]> GetSuccessorsAsync(string[] sources, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
 /// Owns one user's rolling history (key: user id) and keeps the user embedding up to date on every event.
 /// Consumes the user's event stream by implicit subscription.
 /// </summary>

@@ -88,3 +88,21 @@ public sealed class ItemOptions
     /// <summary>Longest item text accepted, in characters. Default 10,000.</summary>
     public int MaxTextLength { get; set; } = 10_000;
 }
+
+/// <summary>Item → next-item counts fused into recommendations (section <c>Transitions</c>).</summary>
+public sealed class TransitionOptions
+{
+    public const string Section = "Transitions";
+
+    /// <summary>
+    /// Number of transition shard grains the source items are hash-partitioned over (XxHash32 of the id, as the index
+    /// does). Changing it re-partitions: counts kept under the old partition are no longer read. Default 16.
+    /// </summary>
+    public int Shards { get; set; } = 16;
+
+    /// <summary>Successors kept per source item; a new one beyond it evicts the one with the lowest count. Default 100.</summary>
+    public int MaxSuccessorsPerItem { get; set; } = 100;
+
+    /// <summary>How often a shard with unsaved counts writes them to grain storage (and on deactivation). Default 1 s.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

@@ -33,6 +33,10 @@ public static class ActorsSiloBuilderExtensions
             .Validate(o => o.HalfLife > TimeSpan.Zero, "Popularity:HalfLife must be positive.").ValidateOnStart();
         services.AddOptions<RetrievalOptions>().BindConfiguration(RetrievalOptions.Section)
             .Validate(o => o.ShardDeadline > TimeSpan.Zero, "Retrieval:ShardDeadline must be positive.").ValidateOnStart();
+        services.AddOptions<TransitionOptions>().BindConfiguration(TransitionOptions.Section)
+            .Validate(o => o.Shards is > 0 and <= 1024, "Transitions:Shards must be in 1..1024.")
+            .Validate(o => o.MaxSuccessorsPerItem > 0, "Transitions:MaxSuccessorsPerItem must be positive.")
+            .Validate(o => o.FlushInterval > TimeSpan.Zero, "Transitions:FlushInterval must be positive.").ValidateOnStart();
         services.AddOptions<ItemOptions>().BindConfiguration(ItemOptions.Section)
             .Validate(o => o.MaxTextLength > 0, "Items:MaxTextLength must be positive.").ValidateOnStart();
 
