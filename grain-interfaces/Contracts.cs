@@ -40,13 +40,18 @@ public sealed record HistoryEntry(
     [property: Id(1)] string ItemId,
     [property: Id(2)] DateTimeOffset Timestamp);
 
-/// <summary>What retrieval needs of a user: the embedding (null without history) and the items to leave out.</summary>
+/// <summary>
+/// What retrieval needs of a user: the embedding (null without history), the items to leave out and, when the served
+/// model fuses item → next-item counts, the newest items of the history whose successors vote
+/// (<see cref="RecentItems"/>: newest first, at most the fusion window, repeats kept; empty otherwise).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.UserProfile")]
 public sealed record UserProfile(
     [property: Id(0)] string UserId,
     [property: Id(1)] float[]? Embedding,
     [property: Id(2)] string[] SeenItems,
-    [property: Id(3)] string ModelVersion);
+    [property: Id(3)] string ModelVersion,
+    [property: Id(4)] string[]? RecentItems = null);
 
 /// <summary>
 /// A retrieval answer: best first. <see cref="Source"/> says how it was made ("embedding", "popularity");

@@ -86,6 +86,13 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
     /// <summary>The ids of the items this shard holds, for audits and re-indexing.</summary>
     [Alias("ListItemIds")]
     Task<string[]> ListItemIdsAsync();
+
+    /// <summary>
+    /// The dot product of <paramref name="query"/> with each of <paramref name="itemIds"/> this shard holds (items it
+    /// does not hold are left out), in the order asked: candidates that retrieval found other than by search.
+    /// </summary>
+    [Alias("Score")]
+    Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

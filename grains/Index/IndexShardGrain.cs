@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Actors.Grains.Hosting;
 using Actors.Grains.Model;
 using Actors.VectorIndex;
@@ -129,6 +130,30 @@ internal sealed partial class IndexShardGrain(
             result[i] = new ShardHit(hits[i].Key, hits[i].Score);
         }
         return Task.FromResult(result);
+    }
+
+    public Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(itemIds);
+        if (_index is null || _index.Count == 0)
+        {
+            return Task.FromResult(Array.Empty<ShardHit>());
+        }
+        if (query.Length != _index.Dimension)
+        {
+            throw new ArgumentException($"Query has {query.Length} dimensions; shard {Shard} holds {_index.Dimension}.", nameof(query));
+        }
+        var result = new List<ShardHit>(itemIds.Length);
+        foreach (var itemId in itemIds)
+        {
+            // The same dot product the exact search ranks by.
+            if (itemId is not null && _index.GetVector(itemId) is { } embedding)
+            {
+                result.Add(new ShardHit(itemId, TensorPrimitives.Dot(query, embedding)));
+            }
+        }
+        return Task.FromResult(result.ToArray());
     }
 
     public Task<int> CountAsync() => Task.FromResult(_index?.Count ?? 0);

@@ -14,10 +14,20 @@ public sealed class ServingModel
 
     private readonly PreferenceModel? _model;
 
-    private ServingModel(PreferenceModel? model) => _model = model;
+    private ServingModel(PreferenceModel? model)
+    {
+        _model = model;
+        Fusion = model is null ? FusionSettings.ModelOnly : FusionSettings.Of(model);
+    }
 
     /// <summary>The model version stored beside every item embedding; a change refreshes them.</summary>
     public string Version => _model?.Version ?? ContentVersion;
+
+    /// <summary>
+    /// How retrieval fuses the cosine with item → next-item counts: the artifact's manifest field <c>fusion</c>, or
+    /// <see cref="FusionSettings.ModelOnly"/> (the cosine alone) without one and for the content baseline.
+    /// </summary>
+    public FusionSettings Fusion { get; }
 
     /// <summary>The content baseline (no alignment model).</summary>
     public static ServingModel Content { get; } = new(null);

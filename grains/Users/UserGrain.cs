@@ -2,6 +2,7 @@ using Actors.Grains.Diagnostics;
 using Actors.Grains.Hosting;
 using Actors.Grains.Items;
 using Actors.Grains.Model;
+using Actors.VectorIndex;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
@@ -14,12 +15,14 @@ namespace Actors.Grains.Users;
 /// serving model's user tower appends one position per event (the LEARN towers reuse the cached keys and values of
 /// earlier positions; the content baseline keeps a running sum). The tower lives in memory and is rebuilt on
 /// activation from the history. Consumes the user's event stream by implicit subscription, a stream message (one event
-/// or a producer's batch) at a time; an event id is applied once.
+/// or a producer's batch) at a time; an event id is applied once. Every applied event also counts one item → next-item
+/// transition (the previous last item → its item) with the transition shards, whether or not the served model fuses them.
 /// </summary>
 [ImplicitStreamSubscription(StreamNames.Interactions)]
 internal sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Actors)] IPersistentState<UserState> state,
     IOptions<UserOptions> options,
+    IOptions<TransitionOptions> transitionOptions,
     ServingModel model,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<InteractionEvent>
 {
@@ -47,7 +50,8 @@ internal sealed partial class UserGrain(
             UserId,
             _embedding.Current(),
             state.State.History.Select(e => e.ItemId).Distinct(StringComparer.Ordinal).ToArray(),
-            model.Version));
+            model.Version,
+            RecentItems()));
 
     public async Task<float[]?> RecomputeEmbeddingAsync()
     {
@@ -59,6 +63,7 @@ internal sealed partial class UserGrain(
     public async Task<int> ApplyAsync(InteractionEvent[] events)
     {
         ArgumentNullException.ThrowIfNull(events);
+        var previous = state.State.History.Count > 0 ? state.State.History[^1].ItemId : null;
         var applied = new List<InteractionEvent>(events.Length);
         foreach (var evt in events)
         {
@@ -83,6 +88,7 @@ internal sealed partial class UserGrain(
                 DeactivateOnIdle();
                 throw;
             }
+            await RecordTransitionsAsync(previous, applied);
             await GrainFactory.GetGrain<IPopularityGrain>(0).RecordAsync(
                 applied.Select(e => e.ItemId).ToArray(),
                 applied.Select(e => e.Timestamp).ToArray());
@@ -144,6 +150,51 @@ internal sealed partial class UserGrain(
             state.State.History.RemoveAt(0);
         }
         return true;
+    }
+
+    /// <summary>
+    /// The item → next-item transitions the applied events add, in order (each event's item after the item before it
+    /// in the history), sent to the transition shards that own their source items: one one-way call per shard.
+    /// After the state write, so only events that are in the history count; a lost call loses counts, never events.
+    /// </summary>
+    private async Task RecordTransitionsAsync(string? previous, List<InteractionEvent> applied)
+    {
+        var shards = transitionOptions.Value.Shards;
+        var byShard = new Dictionary<int, List<ItemTransition>>();
+        foreach (var evt in applied)
+        {
+            if (previous is not null)
+            {
+                var shard = Partitioner.ShardOf(previous, shards);
+                if (!byShard.TryGetValue(shard, out var transitions))
+                {
+                    byShard[shard] = transitions = [];
+                }
+                transitions.Add(new ItemTransition(previous, evt.ItemId));
+            }
+            previous = evt.ItemId;
+        }
+        foreach (var (shard, transitions) in byShard)
+        {
+            await GrainFactory.GetGrain<ITransitionGrain>(shard).RecordAsync([.. transitions]);
+        }
+    }
+
+    /// <summary>The newest items of the history, newest first, as many as the served fusion window reads; empty when it reads none.</summary>
+    private string[] RecentItems()
+    {
+        var fusion = model.Fusion;
+        if (!fusion.UsesCounts)
+        {
+            return [];
+        }
+        var history = state.State.History;
+        var recent = new string[Math.Min(fusion.Window, history.Count)];
+        for (var j = 0; j < recent.Length; j++)
+        {
+            recent[j] = history[history.Count - 1 - j].ItemId;
+        }
+        return recent;
     }
 
     /// <summary>The history's items with their content embeddings, oldest first; items that no longer exist are left out.</summary>
