@@ -1,5 +1,15 @@
 namespace Actors.Evaluation;
 
+/// <summary>Which files a data set was read from, which the report's protocol states.</summary>
+public enum DatasetLayout
+{
+    /// <summary>UniSRec / RecBole atomic files (<c>*.train.inter</c>, <c>*.valid.inter</c>, <c>*.test.inter</c>, <c>*.text</c>), rows read as written.</summary>
+    UniSRec,
+
+    /// <summary>MovieLens 100K <c>u.data</c> and <c>u.item</c>, split leave-one-out by the reader.</summary>
+    MovieLens,
+}
+
 /// <summary>One scorer's result on one split.</summary>
 /// <param name="Name">Key in JSON and tables (e.g. <c>learn</c>, <c>popularity</c>).</param>
 /// <param name="Kind">What it is, which picks its published reference.</param>

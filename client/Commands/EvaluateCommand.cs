@@ -15,7 +15,7 @@ namespace Actors.Client.Commands;
 /// <summary>
 /// <c>evaluate</c>: leave-one-out, full-ranking evaluation of a LEARN model artifact and the baselines on one data set,
 /// offline (no cluster), through the same serving code as the grains. Writes the JSON the external checks read and,
-/// with <c>--report</c>, <c>docs/results.md</c> over both splits.
+/// with <c>--report</c>, this data set's section of <c>docs/results.md</c> over both splits, each not masked and masked.
 /// </summary>
 internal static class EvaluateCommand
 {
@@ -25,7 +25,7 @@ internal static class EvaluateCommand
     {
         var dataset = new Option<string>("--dataset")
         {
-            Description = "Folder of a data set in the UniSRec layout (e.g. data/Scientific).",
+            Description = "Folder of a data set: UniSRec atomic files (e.g. data/Scientific) or MovieLens 100K u.data + u.item.",
             Required = true,
         };
         dataset.Validators.Add(result => RequireFolder(result, "--dataset", manifest: false));
@@ -51,7 +51,7 @@ internal static class EvaluateCommand
         json.Validators.Add(result => RequireFilePath(result, "--json"));
         var maskSeen = new Option<bool>("--mask-seen")
         {
-            Description = "Remove each user's history items (other than the target) from the ranking. Default: not masked, as published.",
+            Description = "For --json and the console: remove each user's history items (other than the target) from the ranking. Default: not masked, as published. --report has both.",
         };
         var baselineModel = new Option<string?>("--baseline-model")
         {
@@ -66,7 +66,7 @@ internal static class EvaluateCommand
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Evaluate only --model." };
         var report = new Option<string?>("--report")
         {
-            Description = "Evaluate valid and test and write the Markdown report here (e.g. docs/results.md).",
+            Description = "Evaluate valid and test, each not masked and masked, and write this data set's section of the Markdown report here (e.g. docs/results.md); other data sets' sections are kept.",
         };
         report.Validators.Add(result => RequireFilePath(result, "--report"));
         var experiments = new Option<string>("--experiments")
@@ -147,9 +147,16 @@ internal static class EvaluateCommand
         }
 
         var data = UniSRecDataset.Load(Path.GetFullPath(settings.Dataset));
+        if (settings.Report is not null && File.Exists(settings.Report))
+        {
+            // Fail before ranking, not after, when the other data sets' sections could not be kept.
+            ResultsDocument.Sections(File.ReadAllText(settings.Report));
+        }
+
         var artifacts = LoadArtifacts(settings);
-        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, 
-            $"Evaluating on [bold]{data.Name}[/]: {data.Items.Count} items, {data.UserIds.Count} users; seen items {(settings.MaskSeen ? "masked" : "not masked")}.");
+        var masking = settings.Report is not null ? "both not masked and masked" : settings.MaskSeen ? "masked" : "not masked";
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+            $"Evaluating on [bold]{data.Name}[/]: {data.Items.Count} items, {data.UserIds.Count} users; seen items {masking}.");
 
         using var encoder = new TextEncoder(new EncoderOptions());
         foreach (var artifact in artifacts.Models)
@@ -161,10 +168,10 @@ internal static class EvaluateCommand
             }
         }
 
-        var splits = settings.Report is null
-            ? [settings.Split]
-            : new[] { EvaluationSplit.Test, EvaluationSplit.Valid };
-        var options = new EvaluationOptions { MaskSeen = settings.MaskSeen, Parallelism = settings.Threads };
+        // The report has every split both ways, the unmasked table (the headline, as published) first.
+        (EvaluationSplit Split, bool MaskSeen)[] runs = settings.Report is null
+            ? [(settings.Split, settings.MaskSeen)]
+            : [(EvaluationSplit.Test, false), (EvaluationSplit.Test, true), (EvaluationSplit.Valid, false), (EvaluationSplit.Valid, true)];
         var reports = new List<SplitReport>();
         AnsiConsole.Progress()
             .AutoClear(false)
@@ -181,16 +188,18 @@ internal static class EvaluateCommand
                 var scorers = BuildScorers(data, content, artifacts, settings, () => building.Increment(1));
                 building.Value = building.MaxValue;
 
-                var tasks = splits.SelectMany(s => scorers.Select(scorer =>
-                    (Split: s, Scorer: scorer, Task: context.AddTask($"rank {scorer.Name} ({SplitNames.Format(s)})", autoStart: false, maxValue: RankingEvaluator.Rows(data, s).Count))))
+                var tasks = runs.SelectMany(run => scorers.Select(scorer =>
+                    (Run: run, Scorer: scorer, Task: context.AddTask(
+                        $"rank {scorer.Name} ({SplitNames.Format(run.Split)}{(run.MaskSeen ? ", masked" : "")})", autoStart: false, maxValue: RankingEvaluator.Rows(data, run.Split).Count))))
                     .ToList();
-                foreach (var s in splits)
+                foreach (var run in runs)
                 {
-                    var rows = RankingEvaluator.Rows(data, s);
-                    var counts = FusedRanker.CountsOf(RankingEvaluator.SequencesBefore(data, s));
+                    var rows = RankingEvaluator.Rows(data, run.Split);
+                    var counts = FusedRanker.CountsOf(RankingEvaluator.SequencesBefore(data, run.Split));
+                    var options = new EvaluationOptions { MaskSeen = run.MaskSeen, Parallelism = settings.Threads };
                     ScorerResult? modelResult = null;
                     var baselines = new List<ScorerResult>();
-                    foreach (var (_, scorer, task) in tasks.Where(t => t.Split == s))
+                    foreach (var (_, scorer, task) in tasks.Where(t => t.Run == run))
                     {
                         task.StartTask();
                         var result = RankingEvaluator.Evaluate(scorer.For(data.Items.Count, counts), rows, options, new TaskProgress(task), cancellationToken);
@@ -207,7 +216,7 @@ internal static class EvaluateCommand
                         }
                     }
 
-                    reports.Add(new SplitReport(data.Name, s, rows.Count, settings.MaskSeen, modelResult, baselines, artifacts.Skipped));
+                    reports.Add(new SplitReport(data.Name, run.Split, rows.Count, run.MaskSeen, modelResult, baselines, artifacts.Skipped));
                 }
             });
 
@@ -223,18 +232,35 @@ internal static class EvaluateCommand
 
         if (settings.Json is not null)
         {
-            EvaluationJson.Write(settings.Json, reports.Single(r => r.Split == settings.Split));
-            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Wrote [bold]{settings.Json}[/] ({SplitNames.Format(settings.Split)}).");
+            var chosen = reports.Single(r => r.Split == settings.Split && r.MaskSeen == settings.MaskSeen);
+            EvaluationJson.Write(settings.Json, chosen);
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+                $"Wrote [bold]{settings.Json}[/] ({chosen.SplitName}, seen items {(chosen.MaskSeen ? "masked" : "not masked")}).");
             var chart = Path.ChangeExtension(settings.Json, ".png");
-            EvaluationChart.WritePng(reports.Single(r => r.Split == settings.Split), chart);
+            EvaluationChart.WritePng(chosen, chart);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Wrote [bold]{chart}[/] (bar chart of the model against its baselines).");
         }
 
         if (settings.Report is not null)
         {
-            var experimentLog = File.Exists(settings.Experiments) ? File.ReadAllText(settings.Experiments) : null;
+            var folder = Path.GetDirectoryName(Path.GetFullPath(settings.Report));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+
+            // One chart per split, of the headline (unmasked) table.
+            var charts = new List<string>();
+            foreach (var splitReport in reports.Where(r => !r.MaskSeen))
+            {
+                var chart = Path.Combine(folder ?? ".", "images", $"evaluation-{FileNamePart(data.Name)}-{splitReport.SplitName}.png");
+                EvaluationChart.WritePng(splitReport, chart);
+                charts.Add(Path.GetRelativePath(folder ?? ".", chart));
+            }
+
             var context = new ReportContext(
                 settings.Dataset,
+                LayoutOf(settings.Dataset),
                 data.ContentHash,
                 data.Items.Count,
                 encoder.ModelVersion,
@@ -242,29 +268,30 @@ internal static class EvaluateCommand
                 Machine(),
                 DateTimeOffset.UtcNow,
                 (IReadOnlyList<KeyValuePair<string, string>>?)artifacts.Models.FirstOrDefault(m => m.Kind == ScorerKind.Learn)?.Facts() ?? [],
-                settings.Experiments,
-                experimentLog);
-            var folder = Path.GetDirectoryName(Path.GetFullPath(settings.Report));
-            if (!string.IsNullOrEmpty(folder))
-            {
-                Directory.CreateDirectory(folder);
-            }
-
-            var charts = new List<string>();
-            foreach (var splitReport in reports)
-            {
-                var chart = Path.Combine(folder ?? ".", "images", $"evaluation-{splitReport.SplitName}.png");
-                EvaluationChart.WritePng(splitReport, chart);
-                charts.Add(Path.GetRelativePath(folder ?? ".", chart));
-            }
-
-            File.WriteAllText(settings.Report, ResultsReport.Render(context, reports) + ChartLinks(charts));
-            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Wrote [bold]{settings.Report}[/] (valid and test).");
+                settings.Threads,
+                charts);
+            var experimentLog = File.Exists(settings.Experiments) ? File.ReadAllText(settings.Experiments) : null;
+            var existing = File.Exists(settings.Report) ? File.ReadAllText(settings.Report) : null;
+            File.WriteAllText(settings.Report, ResultsReport.Render(context, reports, settings.Experiments, experimentLog, existing));
+            var others = ResultsDocument.Sections(existing).Select(s => s.Dataset).Where(name => name != data.Name).ToList();
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+                $"Wrote [bold]{settings.Report}[/] (section {data.Name}: valid and test, not masked and masked{(others.Count > 0 ? $"; kept {string.Join(", ", others)}" : "")}).");
         }
     }
 
-    private static string ChartLinks(IEnumerable<string> charts) =>
-        "\n## Charts\n\n" + string.Concat(charts.Select(c => $"![{Path.GetFileNameWithoutExtension(c)}]({c.Replace('\\', '/')})\n\n"));
+    /// <summary>
+    /// The layout <see cref="UniSRecDataset.Load"/> reads in <paramref name="folder"/>: MovieLens when it has u.data and
+    /// u.item and no *.train.inter (the same rule; the reader that applies it is internal to Actors.Dataset).
+    /// </summary>
+    private static DatasetLayout LayoutOf(string folder) =>
+        File.Exists(Path.Combine(folder, "u.data")) && File.Exists(Path.Combine(folder, "u.item"))
+        && Directory.GetFiles(folder, "*.train.inter").Length == 0
+            ? DatasetLayout.MovieLens
+            : DatasetLayout.UniSRec;
+
+    /// <summary><paramref name="name"/> with anything but letters, digits, '-', '_' and '.' replaced by '_', for a file name.</summary>
+    private static string FileNamePart(string name) =>
+        string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 
     private static List<Scorer> BuildScorers(UniSRecDataset data, float[][] content, Artifacts artifacts, Settings settings, Action built)
     {
@@ -454,6 +481,8 @@ internal static class EvaluateCommand
 
     private static void WriteTable(SplitReport report)
     {
+        var published = PublishedResults.For(report.Dataset);
+        var withReferences = !published.IsEmpty && !report.MaskSeen;
         var table = new Table()
             .Title($"{report.Dataset}, {report.SplitName}: {report.Users} users, seen {(report.MaskSeen ? "masked" : "not masked")}")
             .AddColumn("scorer");
@@ -462,35 +491,48 @@ internal static class EvaluateCommand
             table.AddColumn(new TableColumn(name).RightAligned());
         }
 
-        table.AddColumn("reference R@10 / N@10");
-        foreach (var result in report.All)
+        if (withReferences)
         {
-            table.AddRow([
-                Markup.Escape(result.Name),
-                .. result.Metrics.Values.Select(ResultsReport.Format),
-                Markup.Escape(PublishedResults.ShortReferenceFor(result.Kind)),
-            ]);
+            table.AddColumn("reference R@10 / N@10");
         }
 
-        foreach (var anchor in PublishedResults.Anchors)
+        foreach (var result in report.All)
         {
-            table.AddRow([
-                $"[grey]{Markup.Escape(anchor.Method)}[/]",
-                .. RankingMetrics.Names.Select(name => name switch
-                {
-                    "R@10" => ResultsReport.Format(anchor.RecallAt10 ?? double.NaN),
-                    "N@10" => ResultsReport.Format(anchor.NdcgAt10 ?? double.NaN),
-                    _ => "–",
-                }),
-                "published, this split",
-            ]);
+            string[] reference = withReferences ? [Markup.Escape(published.ShortReferenceFor(result.Kind))] : [];
+            table.AddRow([Markup.Escape(result.Name), .. result.Metrics.Values.Select(ResultsReport.Format), .. reference]);
+        }
+
+        if (withReferences)
+        {
+            foreach (var anchor in published.Anchors)
+            {
+                table.AddRow([
+                    $"[grey]{Markup.Escape(anchor.Method)}[/]",
+                    .. RankingMetrics.Names.Select(name => name switch
+                    {
+                        "R@10" => ResultsReport.Format(anchor.RecallAt10 ?? double.NaN),
+                        "N@10" => ResultsReport.Format(anchor.NdcgAt10 ?? double.NaN),
+                        _ => "–",
+                    }),
+                    "published, this split",
+                ]);
+            }
         }
 
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("[grey](R) = LEARN paper, Recformer's split of the same category: context, not like-for-like. Full references: --report.[/]");
+        if (withReferences && published.Context.Count > 0)
+        {
+            AnsiConsole.MarkupLine("[grey](R) = LEARN paper, Recformer's split of the same category: context, not like-for-like. Full references: --report.[/]");
+        }
+
         if (report.Split == EvaluationSplit.Test && !report.MaskSeen && report.Model is not null)
         {
-            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{ResultsReport.TargetLine(report)}");
+            if (ResultsReport.TargetLine(report) is { } target)
+            {
+                AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{target}");
+            }
+
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"{ResultsReport.BaselineGoalLine(report)}");
         }
     }
 
