@@ -245,8 +245,44 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
             ? contentNormalized.index_select(0, candidateIndex)
             : network.Candidates(adapted.index_select(0, candidateIndex));
         var logits = users.matmul(items.t()) / _options.Temperature;
+        if (_options.MaskHistoryNegatives && _options.Negatives == NegativeKind.All)
+        {
+            logits = MaskHistory(logits, samples, length);
+        }
+
         using var labelTensor = tensor(labels);
         return nn.functional.cross_entropy(logits, labelTensor);
+    }
+
+    /// <summary>
+    /// Takes the items of each query's own history (up to its position) out of its negatives, the target excepted: the
+    /// served score handles seen items with its penalty, so the model need not spend capacity pushing them down.
+    /// </summary>
+    private static Tensor MaskHistory(Tensor logits, Samples samples, int length)
+    {
+        var items = logits.shape[1];
+        var flat = new List<long>();
+        for (var q = 0; q < samples.QueryRows.Length; q++)
+        {
+            var b = (int)(samples.QueryRows[q] / length);
+            var position = (int)(samples.QueryRows[q] % length);
+            for (var j = 0; j <= position; j++)
+            {
+                var item = samples.Inputs[b, j];
+                if (item >= 0 && item != samples.Targets[q])
+                {
+                    flat.Add((q * items) + item);
+                }
+            }
+        }
+
+        if (flat.Count == 0)
+        {
+            return logits;
+        }
+
+        using var index = tensor(flat.ToArray());
+        return logits.reshape(-1).index_fill(0, index, float.NegativeInfinity).view(logits.shape);
     }
 
     /// <summary>Validation metrics: full ranking of all items for every validation row (history = its item list).</summary>
@@ -423,6 +459,8 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
             ["alpha"] = o.Alpha,
             ["beta"] = o.Beta,
             ["patience"] = o.Patience,
+            ["maskHistoryNegatives"] = o.MaskHistoryNegatives,
+            ["crops"] = o.Crops.ToString().ToLowerInvariant(),
             ["optimizer"] = "AdamW, linear warm-up then cosine decay",
             ["loss"] = "InfoNCE",
         };
@@ -452,7 +490,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         for (var b = 0; b < batch.Length; b++)
         {
             var sequence = sequences[batch[b]];
-            windows[b] = sequence.Length > o.MaxLength + 1 ? sequence[^(o.MaxLength + 1)..] : sequence;
+            windows[b] = Window(sequence, o.MaxLength + 1, random);
             length = Math.Max(length, windows[b].Length - 1);
         }
 
@@ -481,6 +519,22 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         }
 
         return new Samples(inputs, [.. queryRows], [.. targets]);
+    }
+
+    /// <summary>
+    /// The part of a training sequence one step trains on: the whole sequence when it fits, else its last
+    /// <paramref name="length"/> items, or with <c>--crops random</c> a window ending at a random position (every end
+    /// from the first full window to the last equally likely), so that long histories train on all their items.
+    /// </summary>
+    private int[] Window(int[] sequence, int length, Random random)
+    {
+        if (sequence.Length <= length)
+        {
+            return sequence;
+        }
+
+        var end = _options.Crops == CropKind.Random ? random.Next(length, sequence.Length + 1) : sequence.Length;
+        return sequence[(end - length)..end];
     }
 
     private IEnumerable<int> SamplePositions(int count, Random random)

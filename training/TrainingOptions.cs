@@ -23,6 +23,16 @@ public enum NegativeKind
     All,
 }
 
+/// <summary>Which window of a training sequence longer than the model's window a step trains on.</summary>
+public enum CropKind
+{
+    /// <summary>The most recent items (what validation and serving see).</summary>
+    Last,
+
+    /// <summary>A window ending at a random position, so every part of a long history is trained on.</summary>
+    Random,
+}
+
 /// <summary>
 /// Every setting of a training run. The defaults are the best configuration found on Scientific
 /// (see <c>training/EXPERIMENTS.md</c>), so that the bare command reproduces the shipped model.
@@ -128,6 +138,12 @@ public sealed record TrainingOptions
     /// <summary>Recency weighting β. Default 10000.</summary>
     public double Beta { get; init; } = 10000;
 
+    /// <summary>With all-item negatives: each query's own history items (other than its target) are not negatives. Default false.</summary>
+    public bool MaskHistoryNegatives { get; init; }
+
+    /// <summary>The window of a long training sequence a step trains on. Default last.</summary>
+    public CropKind Crops { get; init; } = CropKind.Last;
+
     /// <summary>Epochs without a better validation NDCG@10 before stopping. Default 5.</summary>
     public int Patience { get; init; } = 5;
 
@@ -157,7 +173,7 @@ public sealed record TrainingOptions
           --positions none|learned  --max-length N  --temperature T  --negatives inbatch|all  --dropout P
           --batch-size N  --lr X  --weight-decay X  --id-weight-decay X  --id-dropout P  --id-row-dropout P
           --warmup F  --sampled-positions N  --sampled-targets N
-          --target-window N  --alpha A  --beta B  --patience N  --threads N  --max-users N
+          --target-window N  --alpha A  --beta B  --patience N  --threads N  --max-users N  --mask-history-negatives  --crops last|random
           --embedding-cache DIR  --quiet  --refit-fusion (re-choose the served fusion of the artifact in --out)
         """;
 
@@ -245,6 +261,16 @@ public sealed record TrainingOptions
                 "--threads" => options with { Threads = Int() },
                 "--max-users" => options with { MaxUsers = Int() },
                 "--quiet" => options with { Quiet = true },
+                "--mask-history-negatives" => options with { MaskHistoryNegatives = true },
+                "--crops" => options with
+                {
+                    Crops = Next() switch
+                    {
+                        "last" => CropKind.Last,
+                        "random" => CropKind.Random,
+                        var other => throw new ArgumentException($"--crops is '{other}'; expected 'last' or 'random'."),
+                    },
+                },
                 "--refit-fusion" => options with { RefitFusion = true },
                 _ => throw new ArgumentException($"Unknown flag '{flag}'."),
             };
