@@ -24,6 +24,7 @@ internal sealed class PalNetwork : nn.Module<Tensor, Tensor>
     private readonly Dropout _inputDropout;
     private readonly double _idDropout;
     private readonly double _idRowDropout;
+    private readonly Dictionary<long, Tensor> _masks = [];
 
     public PalNetwork(PreferenceModelConfig config, double dropout, bool contentInput, double idDropout = 0, double idRowDropout = 0) : base("PAL")
     {
@@ -134,7 +135,7 @@ internal sealed class PalNetwork : nn.Module<Tensor, Tensor>
         }
 
         x = _inputDropout.forward(x);
-        using var mask = triu(full(n, n, float.NegativeInfinity), 1);
+        var mask = CausalMask(n);
         foreach (var layer in _layers)
         {
             x = layer.Forward(x, mask);
@@ -159,6 +160,46 @@ internal sealed class PalNetwork : nn.Module<Tensor, Tensor>
         ItemTowerKind.Adaptor => nn.functional.normalize(_projection.forward(adaptedRows), p: 2, dim: -1),
         _ => throw new InvalidOperationException($"Item tower {_config.ItemTower} has no candidates of the module."),
     };
+
+    /// <summary>
+    /// The causal mask [n, n] (−∞ above the diagonal), built once per length from a plain array: creating it from a
+    /// scalar on every step (<c>full(n, n, −∞)</c>) failed sporadically inside libtorch's scalar conversion.
+    /// </summary>
+    private Tensor CausalMask(long n)
+    {
+        if (!_masks.TryGetValue(n, out var mask))
+        {
+            var values = new float[n * n];
+            for (var i = 0; i < n; i++)
+            {
+                for (var j = i + 1; j < n; j++)
+                {
+                    values[(i * n) + j] = float.NegativeInfinity;
+                }
+            }
+
+            mask = tensor(values, [n, n]);
+            mask.DetachFromDisposeScope();
+            _masks[n] = mask;
+        }
+
+        return mask;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var mask in _masks.Values)
+            {
+                mask.Dispose();
+            }
+
+            _masks.Clear();
+        }
+
+        base.Dispose(disposing);
+    }
 
     private static void InitNormal(Tensor weight, double std)
     {
