@@ -113,7 +113,8 @@ public sealed class MovieLensDatasetTests
         AssertRow([Ix("12"), Ix("4")], Ix("30"), Row(data.Test, 1));
         AssertRow([Ix("12")], Ix("4"), Row(data.Valid, 1));
         Assert.DoesNotContain(data.Train, r => r.User == 1);
-        Assert.Equal(new int[][] { user3[..3], [] }, data.TrainingSequences());
+        // The training sequence is whole, a single item included, though it makes no training row.
+        Assert.Equal(new int[][] { user3[..3], [Ix("12")] }, data.TrainingSequences());
 
         int Ix(string id) => data.IndexOfItem(id);
     }
@@ -151,7 +152,7 @@ public sealed class MovieLensDatasetTests
         var row = Assert.Single(data.Train);
         Assert.Equal(0, row.User);
         AssertRow([0], 1, row);
-        Assert.Equal(new int[][] { [0, 1], [], [] }, data.TrainingSequences());
+        Assert.Equal(new int[][] { [0, 1], [2], [0] }, data.TrainingSequences());
     }
 
     // Invented titles (nothing from u.item), one per rule; the last is written in latin-1.
