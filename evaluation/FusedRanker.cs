@@ -66,19 +66,7 @@ public sealed class FusedRanker : IRanker
         public void Score(ReadOnlySpan<int> history, Span<float> scores)
         {
             var settings = ranker._settings;
-            if (_base is null)
-            {
-                scores.Clear();
-            }
-            else
-            {
-                _base.Score(history, scores);
-                for (var i = 0; i < scores.Length; i++)
-                {
-                    scores[i] = settings.ModelScore(scores[i]);
-                }
-            }
-
+            Adjustments.ModelScores(_base, history, settings, scores);
             Adjustments.Collect(history, ranker._counts, settings, countsAlways: _base is null, _transitions, _seen);
             foreach (var (item, transitions) in _transitions)
             {
@@ -99,6 +87,22 @@ public sealed class FusedRanker : IRanker
 /// <summary>The items whose fused score differs from their model score: the successors of the last items, and the history.</summary>
 internal static class Adjustments
 {
+    /// <summary>Every item's model score (cos / τ) from <paramref name="scorer"/>; all zero without one.</summary>
+    public static void ModelScores(IUserScorer? scorer, ReadOnlySpan<int> history, FusionSettings settings, Span<float> scores)
+    {
+        if (scorer is null)
+        {
+            scores.Clear();
+            return;
+        }
+
+        scorer.Score(history, scores);
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = settings.ModelScore(scores[i]);
+        }
+    }
+
     /// <summary>Fills <paramref name="transitions"/> with T (when counts take part) and <paramref name="seen"/> with the history (when μ &gt; 0).</summary>
     public static void Collect(
         ReadOnlySpan<int> history,

@@ -143,19 +143,7 @@ public static class FusionSearch
 
         public void Prepare(ReadOnlySpan<int> history, FusionSettings settings)
         {
-            if (scorer is null)
-            {
-                Array.Clear(_scores);
-            }
-            else
-            {
-                scorer.Score(history, _scores);
-                for (var i = 0; i < _scores.Length; i++)
-                {
-                    _scores[i] = settings.ModelScore(_scores[i]);
-                }
-            }
-
+            Adjustments.ModelScores(scorer, history, settings, _scores);
             _scores.CopyTo(_sorted, 0);
             Array.Sort(_sorted);
             _collected = null;
