@@ -290,6 +290,23 @@ public sealed class PreferenceModel
         WriteAtomically(Path.Combine(directory, ManifestFileName), ModelManifest.Serialize(Config, Version, Metadata, _itemIds));
     }
 
+    /// <summary>
+    /// The same weights with <paramref name="fields"/> set in the manifest (added or replaced; the rest kept), under
+    /// <paramref name="version"/> (null = this model's). How a trainer or a test adds e.g. a <c>fusion</c> field.
+    /// </summary>
+    public PreferenceModel WithMetadata(IReadOnlyDictionary<string, JsonElement> fields, string? version = null)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        var metadata = new Dictionary<string, JsonElement>(Metadata, StringComparer.Ordinal);
+        foreach (var (key, value) in fields)
+        {
+            metadata[key] = value;
+        }
+
+        // The constructor copies the metadata and only reads the tensors, which are never written after construction.
+        return new PreferenceModel(Config, _tensors, version ?? Version, metadata, Config.IdEmbeddings > 0 ? _itemIds : null);
+    }
+
     /// <summary>A copy of one tensor's values (row-major).</summary>
     /// <exception cref="KeyNotFoundException">No tensor of that name in this architecture.</exception>
     public float[] GetTensor(string name) =>

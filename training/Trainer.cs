@@ -136,8 +136,9 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
             }
 
             var seconds = clock.Elapsed.TotalSeconds;
-            var fusion = ChooseFusion(Export(config, best!, data, bestMetrics!, bestEpoch, seconds), data, o.Temperature, _log);
-            var model = Export(config, best!, data, bestMetrics!, bestEpoch, seconds, fusion);
+            var exported = Export(config, best!, data, bestMetrics!, bestEpoch, seconds);
+            var fusion = ChooseFusion(exported, data, o.Temperature, _log);
+            var model = WithFusion(exported, fusion);
             return new TrainingResult(model, bestMetrics!, bestEpoch, reports, seconds) { StepLosses = stepLosses, Fusion = fusion };
         }
         finally
@@ -375,13 +376,11 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(fusion);
-        var metadata = new Dictionary<string, JsonElement>(model.Metadata, StringComparer.Ordinal)
+        return model.WithMetadata(new Dictionary<string, JsonElement>(StringComparer.Ordinal)
         {
             [FusionSettings.ManifestKey] = fusion.Settings.ToJson(),
             ["fusedMetrics"] = JsonSerializer.SerializeToElement(MetricsJson(fusion.Metrics)),
-        };
-        var tensors = model.Config.TensorSpecs().ToDictionary(spec => spec.Name, spec => model.GetTensor(spec.Name), StringComparer.Ordinal);
-        return PreferenceModel.FromTensors(model.Config, tensors, model.Config.IdEmbeddings > 0 ? model.ItemIds : null, model.Version, metadata);
+        });
     }
 
     private static Dictionary<string, object> MetricsJson(RankingMetrics metrics) => new()
@@ -401,8 +400,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         TrainingData data,
         RankingMetrics valid,
         int bestEpoch,
-        double seconds,
-        FusionCandidate? fusion = null)
+        double seconds)
     {
         var tensors = ExportTensors(config, state);
         var itemIds = config.IdEmbeddings > 0 ? data.ItemIds : null;
@@ -421,8 +419,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
             ["hyperparameters"] = JsonSerializer.SerializeToElement(Hyperparameters()),
         };
 
-        var model = PreferenceModel.FromTensors(config, tensors, itemIds, version, metadata);
-        return fusion is null ? model : WithFusion(model, fusion);
+        return PreferenceModel.FromTensors(config, tensors, itemIds, version, metadata);
     }
 
     private Dictionary<string, object> Hyperparameters()

@@ -108,8 +108,7 @@ public sealed class FusionTests
         var config = new PreferenceModelConfig { ContentDimension = 6, Hidden = 8, Layers = 1, Heads = 2, FeedForward = 8, OutputDimension = 4, MaxLength = 5, ItemTower = ItemTowerKind.Adaptor };
         var plain = PreferenceModel.CreateRandom(config, 1);
         var settings = new FusionSettings(2, 3, 0.5, 0.07, 5);
-        var tensors = config.TensorSpecs().ToDictionary(s => s.Name, s => plain.GetTensor(s.Name));
-        var withFusion = PreferenceModel.FromTensors(config, tensors, null, null, new Dictionary<string, System.Text.Json.JsonElement> { [FusionSettings.ManifestKey] = settings.ToJson() });
+        var withFusion = plain.WithMetadata(new Dictionary<string, System.Text.Json.JsonElement> { [FusionSettings.ManifestKey] = settings.ToJson() });
         var folder = Path.Combine(Path.GetTempPath(), "actors-fusion-" + Guid.NewGuid().ToString("N"));
         try
         {

@@ -38,12 +38,8 @@ public sealed class FusionClusterFixture : ClusterFixture
     public override Task InitializeAsync()
     {
         var shipped = PreferenceModel.Load(Path.Combine(RepositoryPaths.Root, "models", "learn-scientific"));
-        var tensors = shipped.Config.TensorSpecs().ToDictionary(s => s.Name, s => shipped.GetTensor(s.Name), StringComparer.Ordinal);
-        var metadata = new Dictionary<string, JsonElement>(shipped.Metadata, StringComparer.Ordinal)
-        {
-            [FusionSettings.ManifestKey] = Fusion.ToJson(),
-        };
-        PreferenceModel.FromTensors(shipped.Config, tensors, shipped.ItemIds, shipped.Version + "-fusion", metadata).Save(_artifact.FullName);
+        shipped.WithMetadata(new Dictionary<string, JsonElement> { [FusionSettings.ManifestKey] = Fusion.ToJson() }, shipped.Version + "-fusion")
+            .Save(_artifact.FullName);
         Model = PreferenceModel.Load(_artifact.FullName);
         if (FusionSettings.Of(Model) != Fusion)
         {
