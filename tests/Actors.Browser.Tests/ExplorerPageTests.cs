@@ -44,6 +44,8 @@ public sealed class ExplorerPageTests(ExplorerSilo silo) : IClassFixture<Explore
         var recommendations = page.Locator("#recommendations li");
         await Assertions.Expect(recommendations).ToHaveCountAsync(10);
         await Assertions.Expect(page.Locator("#rec-source")).ToHaveTextAsync("embedding");
+        // The page fetches history and recommendations separately: wait for the history to render before counting it.
+        await page.Locator("#history li").First.WaitForAsync();
         var historyBefore = await page.Locator("#history li").CountAsync();
         Assert.True(historyBefore > 0);
         var before = await recommendations.EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.itemId)");
