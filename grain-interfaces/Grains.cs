@@ -121,11 +121,16 @@ public interface ITransitionGrain : IGrainWithIntegerKey
 public interface IUserGrain : IGrainWithStringKey
 {
     /// <summary>The history, oldest first.</summary>
-    [Alias("GetHistory")]
+    /// <remarks>Interleaves with an event batch in progress (it only reads memory): the events applied so far.</remarks>
+    [Alias("GetHistory"), ReadOnly, AlwaysInterleave]
     Task<HistoryEntry[]> GetHistoryAsync();
 
     /// <summary>The user embedding and the items to exclude from recommendations.</summary>
-    [Alias("GetProfile")]
+    /// <remarks>
+    /// Interleaves with an event batch in progress (it only reads memory), so a recommendation never queues behind a
+    /// storage write: it sees the events applied so far, the embedding always that of the history it returns.
+    /// </remarks>
+    [Alias("GetProfile"), ReadOnly, AlwaysInterleave]
     Task<UserProfile> GetProfileAsync();
 
     /// <summary>Applies events directly (the stream consumer uses the same path). Known event ids are skipped.</summary>
@@ -137,16 +142,25 @@ public interface IUserGrain : IGrainWithStringKey
     Task<float[]?> RecomputeEmbeddingAsync();
 }
 
-/// <summary>Time-decayed popularity of items over all users: the answer for users with no history.</summary>
+/// <summary>
+/// One partition of the time-decayed item popularity (key: partition number; an item belongs to partition
+/// XxHash32(id) mod <c>Popularity:Partitions</c>). Fed by each silo's aggregate of its events, flushed about once a
+/// second, so a hot item costs one call per silo and second, not one per event; read by each silo's snapshot.
+/// </summary>
 [Alias("Actors.IPopularityGrain")]
 public interface IPopularityGrain : IGrainWithIntegerKey
 {
-    [Alias("Record")]
-    Task RecordAsync(string[] itemIds, DateTimeOffset[] timestamps);
+    /// <summary>
+    /// Adds decayed interaction counts, all expressed at <paramref name="at"/> (<paramref name="scores"/>[i] for
+    /// <paramref name="itemIds"/>[i], which belong to this partition). One-way: best effort, like the counts it feeds.
+    /// </summary>
+    [Alias("Merge"), OneWay]
+    Task MergeAsync(string[] itemIds, double[] scores, DateTimeOffset at);
 
-    /// <summary>The <paramref name="k"/> most popular items now, best first, none of <paramref name="exclude"/>.</summary>
-    [Alias("Top")]
-    Task<ShardHit[]> TopAsync(int k, string[] exclude);
+    /// <summary>The partition's <paramref name="k"/> most popular items now, best first.</summary>
+    /// <remarks>Interleaves with everything: it only reads memory, and must not wait behind a storage write.</remarks>
+    [Alias("Top"), ReadOnly, AlwaysInterleave]
+    Task<ShardHit[]> TopAsync(int k);
 }
 
 /// <summary>

@@ -76,8 +76,23 @@ public sealed class PopularityOptions
     /// <summary>Half-life of an interaction's weight. Default 7 days.</summary>
     public TimeSpan HalfLife { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How often unsaved popularity counts are written. Default 5 s.</summary>
+    /// <summary>How often a popularity partition with unsaved counts writes them. Default 5 s.</summary>
     public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Number of popularity partition grains the items are hash-partitioned over (XxHash32 of the id). Changing it
+    /// re-partitions: counts kept under the old partition are no longer read. Default 4.
+    /// </summary>
+    public int Partitions { get; set; } = 4;
+
+    /// <summary>
+    /// How often each silo sends the interactions it counted since the last flush to the partitions (one call per
+    /// partition, however hot an item is) and refreshes its snapshot of the most popular items. Default 1 s.
+    /// </summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Items kept in each silo's snapshot of the most popular items, which answers the fallback. Default 1000.</summary>
+    public int SnapshotSize { get; set; } = 1000;
 }
 
 /// <summary>Item grains (section <c>Items</c>).</summary>
@@ -87,6 +102,18 @@ public sealed class ItemOptions
 
     /// <summary>Longest item text accepted, in characters. Default 10,000.</summary>
     public int MaxTextLength { get; set; } = 10_000;
+
+    /// <summary>
+    /// Content embeddings each silo keeps for the user grains' events (<see cref="Items.ItemContentCache"/>), most
+    /// recently used first. Default 200,000 (≈ 0.3 GB at 384 dimensions).
+    /// </summary>
+    public int ContentCacheSize { get; set; } = 200_000;
+
+    /// <summary>
+    /// How long a cached content embedding is used before its item is asked again. A text edited on another silo is
+    /// seen by this silo's events at most this late (the item's own silo drops its entry at once). Default 1 minute.
+    /// </summary>
+    public TimeSpan ContentCacheTtl { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>Item → next-item counts fused into recommendations (section <c>Transitions</c>).</summary>

@@ -2,7 +2,9 @@ using Actors.Encoder;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Actors.Grains.Encoding;
+using Actors.Grains.Items;
 using Actors.Grains.Model;
+using Actors.Grains.Popularity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -30,7 +32,10 @@ public static class ActorsSiloBuilderExtensions
             .Validate(o => o.HistoryLength is > 0 and <= 10_000, "Users:HistoryLength must be in 1..10000.")
             .Validate(o => o.RememberedEventIds >= 0, "Users:RememberedEventIds must not be negative.").ValidateOnStart();
         services.AddOptions<PopularityOptions>().BindConfiguration(PopularityOptions.Section)
-            .Validate(o => o.HalfLife > TimeSpan.Zero, "Popularity:HalfLife must be positive.").ValidateOnStart();
+            .Validate(o => o.HalfLife > TimeSpan.Zero, "Popularity:HalfLife must be positive.")
+            .Validate(o => o.Partitions is > 0 and <= 1024, "Popularity:Partitions must be in 1..1024.")
+            .Validate(o => o.FlushInterval > TimeSpan.Zero && o.SnapshotInterval > TimeSpan.Zero, "Popularity:FlushInterval and SnapshotInterval must be positive.")
+            .Validate(o => o.SnapshotSize is > 0 and <= 100_000, "Popularity:SnapshotSize must be in 1..100000.").ValidateOnStart();
         services.AddOptions<RetrievalOptions>().BindConfiguration(RetrievalOptions.Section)
             .Validate(o => o.ShardDeadline > TimeSpan.Zero, "Retrieval:ShardDeadline must be positive.").ValidateOnStart();
         services.AddOptions<TransitionOptions>().BindConfiguration(TransitionOptions.Section)
@@ -38,7 +43,8 @@ public static class ActorsSiloBuilderExtensions
             .Validate(o => o.MaxSuccessorsPerItem > 0, "Transitions:MaxSuccessorsPerItem must be positive.")
             .Validate(o => o.FlushInterval > TimeSpan.Zero, "Transitions:FlushInterval must be positive.").ValidateOnStart();
         services.AddOptions<ItemOptions>().BindConfiguration(ItemOptions.Section)
-            .Validate(o => o.MaxTextLength > 0, "Items:MaxTextLength must be positive.").ValidateOnStart();
+            .Validate(o => o.MaxTextLength > 0, "Items:MaxTextLength must be positive.")
+            .Validate(o => o.ContentCacheSize >= 0 && o.ContentCacheTtl >= TimeSpan.Zero, "Items:ContentCacheSize and ContentCacheTtl must not be negative.").ValidateOnStart();
 
         // Grain state in Orleans' own binary format (version tolerant through the [Id] members of the state classes)
         // instead of the default Newtonsoft JSON, which was the largest CPU cost of applying an event (profiled with
@@ -59,6 +65,11 @@ public static class ActorsSiloBuilderExtensions
             }
         });
         services.AddSingleton<EncoderRouter>();
+
+        // Per-silo aggregation in front of grains every event would otherwise call.
+        services.AddSingleton<ItemContentCache>();
+        services.AddSingleton<SiloPopularity>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloPopularity>());
 
         // One ONNX session per silo, shared by every encoder grain activation through one micro-batcher.
         services.AddSingleton(sp => new TextEncoder(

@@ -20,6 +20,7 @@ internal sealed partial class ItemGrain(
     TextEncoder encoder,
     ServingModel model,
     EncoderRouter encoders,
+    ItemContentCache contentCache,
     IOptions<IndexOptions> indexOptions,
     IOptions<ItemOptions> itemOptions,
     ILogger<ItemGrain> logger) : Grain, IItemGrain
@@ -116,6 +117,7 @@ internal sealed partial class ItemGrain(
         state.State.EncoderVersion = encoderVersion;
         state.State.ModelVersion = model.Version;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        contentCache.Forget(ItemId);
         // Stored first, then indexed: a failure in between leaves a stored item that the next upsert indexes.
         await state.WriteStateAsync(cancellationToken);
         await Shard.UpsertAsync(ItemId, state.State.Item, model.Version);

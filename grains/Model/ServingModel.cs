@@ -7,17 +7,19 @@ namespace Actors.Grains.Model;
 /// What item and user embeddings are on this silo: the trained LEARN towers named in <see cref="ModelOptions"/>, or the
 /// content baseline when none is configured. Loaded once per silo; immutable and thread-safe.
 /// </summary>
-public sealed class ServingModel
+public sealed class ServingModel : IDisposable
 {
     /// <summary>The version of embeddings that are the content embedding itself (no model).</summary>
     public const string ContentVersion = "content";
 
     private readonly PreferenceModel? _model;
+    private readonly Lazy<TowerStepBatcher>? _batcher;
 
     private ServingModel(PreferenceModel? model)
     {
         _model = model;
         Fusion = model is null ? FusionSettings.ModelOnly : FusionSettings.Of(model);
+        _batcher = model is null ? null : new Lazy<TowerStepBatcher>(() => new TowerStepBatcher(model));
     }
 
     /// <summary>The model version stored beside every item embedding; a change refreshes them.</summary>
@@ -51,11 +53,22 @@ public sealed class ServingModel
     /// own maximum length).
     /// </summary>
     public IUserEmbedding CreateUserEmbedding(int window) =>
-        _model is null ? new MeanUserEmbedding(window) : new TowerUserEmbedding(_model.CreateUserState(Math.Min(window, _model.MaxLength)));
+        _model is null ? new MeanUserEmbedding(window) : new TowerUserEmbedding(_model.CreateUserState(Math.Min(window, _model.MaxLength)), _batcher!);
 
-    private sealed class TowerUserEmbedding(UserTowerState state) : IUserEmbedding
+    /// <summary>Stops the batched tower worker, if one was started.</summary>
+    public void Dispose()
+    {
+        if (_batcher is { IsValueCreated: true })
+        {
+            _batcher.Value.Dispose();
+        }
+    }
+
+    private sealed class TowerUserEmbedding(UserTowerState state, Lazy<TowerStepBatcher> batcher) : IUserEmbedding
     {
         public void Append(string itemId, float[] content) => state.Append(content, itemId);
+
+        public Task AppendAsync(string itemId, float[] content) => batcher.Value.AppendAsync(state, content, itemId);
 
         public void Rebuild(IReadOnlyList<(string ItemId, float[] Content)> history) =>
             state.Rebuild(history.Select(h => h.Content), history.Select(h => (string?)h.ItemId).ToArray());
@@ -72,6 +85,12 @@ public interface IUserEmbedding
 {
     /// <summary>Adds the newest interaction (its item and content embedding); the oldest leaves the window when it is full.</summary>
     void Append(string itemId, float[] content);
+
+    /// <summary>
+    /// As <see cref="Append"/>, with the steps of the other users on this silo that arrive at about the same time run as
+    /// one batched pass (the result is the same within float rounding). Nothing else may use this instance until it completes.
+    /// </summary>
+    Task AppendAsync(string itemId, float[] content);
 
     /// <summary>Starts over from <paramref name="history"/>, oldest first (e.g. on grain activation).</summary>
     void Rebuild(IReadOnlyList<(string ItemId, float[] Content)> history);
@@ -95,6 +114,12 @@ internal sealed class MeanUserEmbedding(int window) : IUserEmbedding
         {
             _mean.Remove(_window.Dequeue());
         }
+    }
+
+    public Task AppendAsync(string itemId, float[] content)
+    {
+        Append(itemId, content);
+        return Task.CompletedTask;
     }
 
     public void Rebuild(IReadOnlyList<(string ItemId, float[] Content)> history)

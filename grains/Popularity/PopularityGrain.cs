@@ -1,13 +1,14 @@
 using Actors.Grains.Hosting;
 using Actors.VectorIndex;
 using Microsoft.Extensions.Options;
-using Orleans.Concurrency;
 
 namespace Actors.Grains.Popularity;
 
 /// <summary>
-/// Time-decayed item popularity over all users (singleton, key 0): every interaction adds one, and weights
-/// halve every <see cref="PopularityOptions.HalfLife"/>. Written to storage at most every snapshot interval.
+/// One partition of the time-decayed item popularity (key: partition number): weights halve every
+/// <see cref="PopularityOptions.HalfLife"/>. Fed once a second by each silo's <see cref="SiloPopularity"/>, read by
+/// their snapshots; written to storage at most every snapshot interval. Its top list is computed again only when a
+/// merge changed it.
 /// </summary>
 internal sealed class PopularityGrain(
     [PersistentState("popularity", StorageNames.Actors)] IPersistentState<PopularityState> state,
@@ -15,6 +16,8 @@ internal sealed class PopularityGrain(
     TimeProvider time) : Grain, IPopularityGrain
 {
     private bool _dirty;
+    private ShardHit[]? _top;
+    private DateTimeOffset _topAt;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -25,34 +28,54 @@ internal sealed class PopularityGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         SnapshotIfDirtyAsync(cancellationToken);
 
-    [OneWay]
-    public Task RecordAsync(string[] itemIds, DateTimeOffset[] timestamps)
+    public Task MergeAsync(string[] itemIds, double[] scores, DateTimeOffset at)
     {
+        ArgumentNullException.ThrowIfNull(itemIds);
+        ArgumentNullException.ThrowIfNull(scores);
+        if (itemIds.Length != scores.Length)
+        {
+            throw new ArgumentException($"{scores.Length} scores for {itemIds.Length} items; expected one each.", nameof(scores));
+        }
         var halfLife = options.Value.HalfLife;
-        var scores = state.State.Scores;
+        var all = state.State.Scores;
         for (var i = 0; i < itemIds.Length; i++)
         {
-            var current = scores.GetValueOrDefault(itemIds[i], new DecayedScore(0, timestamps[i]));
-            scores[itemIds[i]] = current.Add(timestamps[i], halfLife);
+            if (itemIds[i] is null || !(scores[i] > 0) || !double.IsFinite(scores[i]))
+            {
+                continue;
+            }
+            all[itemIds[i]] = all.TryGetValue(itemIds[i], out var current)
+                ? current.Add(scores[i], at, halfLife)
+                : new DecayedScore(scores[i], at);
         }
         _dirty = true;
+        _top = null;
         return Task.CompletedTask;
     }
 
-    public Task<ShardHit[]> TopAsync(int k, string[] exclude)
+    public Task<ShardHit[]> TopAsync(int k)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
         var now = time.GetUtcNow();
         var halfLife = options.Value.HalfLife;
-        var excluded = new HashSet<string>(exclude, StringComparer.Ordinal);
-        var top = new TopK(k);
-        foreach (var (itemId, score) in state.State.Scores)
+        if (_top is null || _top.Length < Math.Min(k, state.State.Scores.Count))
         {
-            if (!excluded.Contains(itemId))
+            var top = new TopK(Math.Max(k, options.Value.SnapshotSize));
+            foreach (var (itemId, score) in state.State.Scores)
             {
                 top.Add(itemId, (float)score.ValueAt(now, halfLife));
             }
+            _top = Array.ConvertAll(top.ToArray(), static s => new ShardHit(s.Key, s.Score));
+            _topAt = now;
         }
-        return Task.FromResult(Array.ConvertAll(top.ToArray(), static s => new ShardHit(s.Key, s.Score)));
+        // Every score decays by the same factor, so the order holds; the scores are brought to now.
+        var decay = (float)Math.Pow(0.5, (now - _topAt).TotalSeconds / halfLife.TotalSeconds);
+        var result = new ShardHit[Math.Min(k, _top.Length)];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = new ShardHit(_top[i].ItemId, _top[i].Score * decay);
+        }
+        return Task.FromResult(result);
     }
 
     private async Task SnapshotIfDirtyAsync(CancellationToken cancellationToken)

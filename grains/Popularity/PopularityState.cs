@@ -16,8 +16,11 @@ public readonly record struct DecayedScore([property: Id(0)] double Score, [prop
         Score * Math.Pow(0.5, (time - At).TotalSeconds / halfLife.TotalSeconds);
 
     /// <summary>This score plus one interaction at <paramref name="time"/>, expressed at the later of the two times.</summary>
-    public DecayedScore Add(DateTimeOffset time, TimeSpan halfLife) =>
+    public DecayedScore Add(DateTimeOffset time, TimeSpan halfLife) => Add(1, time, halfLife);
+
+    /// <summary>This score plus <paramref name="score"/> as of <paramref name="time"/>, expressed at the later of the two times.</summary>
+    public DecayedScore Add(double score, DateTimeOffset time, TimeSpan halfLife) =>
         time >= At
-            ? new DecayedScore(ValueAt(time, halfLife) + 1, time)
-            : new DecayedScore(Score + Math.Pow(0.5, (At - time).TotalSeconds / halfLife.TotalSeconds), At);
+            ? new DecayedScore(ValueAt(time, halfLife) + score, time)
+            : new DecayedScore(Score + (score * Math.Pow(0.5, (At - time).TotalSeconds / halfLife.TotalSeconds)), At);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Actors.Grains.Diagnostics;
 using Actors.Grains.Hosting;
 using Actors.Grains.Model;
+using Actors.Grains.Popularity;
 using Actors.VectorIndex;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -11,7 +12,8 @@ namespace Actors.Grains.Retrieval;
 /// <summary>
 /// Federated retrieval: asks the user grain for the embedding and the seen items, fans the query out to
 /// every index shard in parallel under a deadline, merges their top-k and fills in the item texts. A shard that is
-/// slow or lost makes the answer partial, not an error. Users without history get the time-decayed popularity list.
+/// slow or lost makes the answer partial, not an error. Users without history get the time-decayed popularity list,
+/// from this silo's snapshot (<see cref="SiloPopularity"/>, refreshed every second).
 /// When the served model fuses item → next-item counts (<see cref="ServingModel.Fusion"/>), the successors of the
 /// user's last items join the candidates and every candidate is ranked by the fused score.
 /// </summary>
@@ -20,7 +22,8 @@ internal sealed class RetrievalGrain(
     IOptions<IndexOptions> options,
     IOptions<RetrievalOptions> retrievalOptions,
     IOptions<TransitionOptions> transitionOptions,
-    ServingModel model) : Grain, IRetrievalGrain
+    ServingModel model,
+    SiloPopularity popularity) : Grain, IRetrievalGrain
 {
     private static readonly IReadOnlyDictionary<string, int> NoSuccessors = new Dictionary<string, int>();
 
@@ -31,7 +34,7 @@ internal sealed class RetrievalGrain(
         Recommendations result;
         if (profile.Embedding is null)
         {
-            var popular = await GrainFactory.GetGrain<IPopularityGrain>(0).TopAsync(k, profile.SeenItems);
+            var popular = popularity.Top(k, profile.SeenItems);
             result = new Recommendations(await WithTextsAsync(popular), "popularity");
         }
         else if (model.Fusion.UsesCounts)

@@ -2,6 +2,7 @@ using Actors.Grains.Diagnostics;
 using Actors.Grains.Hosting;
 using Actors.Grains.Items;
 using Actors.Grains.Model;
+using Actors.Grains.Popularity;
 using Actors.VectorIndex;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,15 @@ namespace Actors.Grains.Users;
 /// earlier positions; the content baseline keeps a running sum). The tower lives in memory and is rebuilt on
 /// activation from the history. Consumes the user's event stream by implicit subscription, a stream message (one event
 /// or a producer's batch) at a time; an event id is applied once. Every applied event also counts one item → next-item
-/// transition (the previous last item → its item) with the transition shards, whether or not the served model fuses them.
+/// transition (the previous last item → its item) with the transition shards, whether or not the served model fuses them,
+/// and one interaction with this silo's popularity aggregate (<see cref="SiloPopularity"/>: no grain call).
+/// <para>
+/// An event batch costs the tower steps and one state write: the items' content embeddings come from the silo's cache
+/// (<see cref="ItemContentCache"/>; the missing ones asked of their items in parallel), and each step runs batched with
+/// the other users' steps on the silo (<see cref="IUserEmbedding.AppendAsync"/>). Profile and history reads interleave
+/// with an event batch in progress: they see the events applied so far, each with its embedding (the published
+/// embedding is replaced in the same turn the history grows).
+/// </para>
 /// </summary>
 [ImplicitStreamSubscription(StreamNames.Interactions)]
 internal sealed partial class UserGrain(
@@ -24,10 +33,13 @@ internal sealed partial class UserGrain(
     IOptions<UserOptions> options,
     IOptions<TransitionOptions> transitionOptions,
     ServingModel model,
+    ItemContentCache contents,
+    SiloPopularity popularity,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<InteractionEvent>
 {
     private readonly HashSet<string> _appliedEventIds = new(StringComparer.Ordinal);
     private readonly IUserEmbedding _embedding = model.CreateUserEmbedding(options.Value.HistoryLength);
+    private float[]? _published;
 
     private string UserId => this.GetPrimaryKeyString();
 
@@ -41,6 +53,7 @@ internal sealed partial class UserGrain(
 
         // The embeddings are not persisted with the history: they are the items' to own, fetched once here.
         _embedding.Rebuild(await HistoryContentsAsync());
+        _published = _embedding.Current();
     }
 
     public Task<HistoryEntry[]> GetHistoryAsync() => Task.FromResult(state.State.History.ToArray());
@@ -48,7 +61,7 @@ internal sealed partial class UserGrain(
     public Task<UserProfile> GetProfileAsync() =>
         Task.FromResult(new UserProfile(
             UserId,
-            _embedding.Current(),
+            _published,
             state.State.History.Select(e => e.ItemId).Distinct(StringComparer.Ordinal).ToArray(),
             model.Version,
             RecentItems()));
@@ -64,11 +77,20 @@ internal sealed partial class UserGrain(
     {
         ArgumentNullException.ThrowIfNull(events);
         var previous = state.State.History.Count > 0 ? state.State.History[^1].ItemId : null;
-        var applied = new List<InteractionEvent>(events.Length);
-        foreach (var evt in events)
+        var candidates = Candidates(events);
+        var applied = new List<InteractionEvent>(candidates.Count);
+        if (candidates.Count > 0)
         {
-            if (await TryAppendAsync(evt))
+            var contentOf = await contents.GetAsync(GrainFactory, candidates.Select(e => e.ItemId).ToHashSet(StringComparer.Ordinal));
+            foreach (var evt in candidates)
             {
+                if (contentOf[evt.ItemId] is not { } content)
+                {
+                    LogUnknownItem(UserId, evt.EventId, evt.ItemId);
+                    ActorsInstruments.RejectedEvents.Add(1);
+                    continue;
+                }
+                await AppendAsync(evt, content);
                 applied.Add(evt);
             }
         }
@@ -89,9 +111,7 @@ internal sealed partial class UserGrain(
                 throw;
             }
             await RecordTransitionsAsync(previous, applied);
-            await GrainFactory.GetGrain<IPopularityGrain>(0).RecordAsync(
-                applied.Select(e => e.ItemId).ToArray(),
-                applied.Select(e => e.Timestamp).ToArray());
+            popularity.Record(applied.ConvertAll(e => e.ItemId), applied.ConvertAll(e => e.Timestamp));
         }
         return applied.Count;
     }
@@ -111,37 +131,46 @@ internal sealed partial class UserGrain(
         return Task.CompletedTask;
     }
 
-    private async Task<bool> TryAppendAsync(InteractionEvent? evt)
+    /// <summary>
+    /// The events of a batch that may be applied: well formed, this user's, and neither applied before nor repeated
+    /// within the batch. The others are dropped here, each logged and counted.
+    /// </summary>
+    private List<InteractionEvent> Candidates(InteractionEvent[] events)
     {
-        // Stream payloads are not checked by the HTTP API when they come from elsewhere: drop what no client could have sent.
-        if (evt is null || ItemValidation.CheckId(evt.EventId, "eventId") is not null || ItemValidation.CheckId(evt.ItemId, "itemId") is not null)
+        var candidates = new List<InteractionEvent>(events.Length);
+        HashSet<string>? inBatch = null;
+        foreach (var evt in events)
         {
-            LogMalformed(UserId, evt?.EventId);
-            return false;
+            // Stream payloads are not checked by the HTTP API when they come from elsewhere: drop what no client could have sent.
+            if (evt is null || ItemValidation.CheckId(evt.EventId, "eventId") is not null || ItemValidation.CheckId(evt.ItemId, "itemId") is not null)
+            {
+                LogMalformed(UserId, evt?.EventId);
+                continue;
+            }
+            if (evt.UserId != UserId)
+            {
+                LogWrongUser(UserId, evt.EventId, evt.UserId);
+                ActorsInstruments.RejectedEvents.Add(1);
+                continue;
+            }
+            if (_appliedEventIds.Contains(evt.EventId) || !(inBatch ??= new(StringComparer.Ordinal)).Add(evt.EventId))
+            {
+                LogDuplicate(UserId, evt.EventId);
+                ActorsInstruments.DuplicateEvents.Add(1);
+                continue;
+            }
+            candidates.Add(evt);
         }
-        if (evt.UserId != UserId)
-        {
-            LogWrongUser(UserId, evt.EventId, evt.UserId);
-            ActorsInstruments.RejectedEvents.Add(1);
-            return false;
-        }
-        if (_appliedEventIds.Contains(evt.EventId))
-        {
-            LogDuplicate(UserId, evt.EventId);
-            ActorsInstruments.DuplicateEvents.Add(1);
-            return false;
-        }
-        var embeddings = await GrainReferences.Get<IItemGrain>(GrainFactory, evt.ItemId).GetEmbeddingsAsync();
-        if (embeddings is null)
-        {
-            LogUnknownItem(UserId, evt.EventId, evt.ItemId);
-            ActorsInstruments.RejectedEvents.Add(1);
-            return false;
-        }
+        return candidates;
+    }
 
+    /// <summary>One event into the history and the embedding; the history and the published embedding change together.</summary>
+    private async Task AppendAsync(InteractionEvent evt, float[] content)
+    {
+        await _embedding.AppendAsync(evt.ItemId, content);
         state.State.History.Add(new HistoryEntry(evt.EventId, evt.ItemId, evt.Timestamp));
         _appliedEventIds.Add(evt.EventId);
-        _embedding.Append(evt.ItemId, embeddings.Content);
+        _published = _embedding.Current();
         ActorsInstruments.EventsApplied.Add(1);
 
         while (state.State.History.Count > options.Value.HistoryLength)
@@ -149,7 +178,6 @@ internal sealed partial class UserGrain(
             RememberEvicted(state.State.History[0].EventId);
             state.State.History.RemoveAt(0);
         }
-        return true;
     }
 
     /// <summary>
@@ -200,8 +228,17 @@ internal sealed partial class UserGrain(
     /// <summary>The history's items with their content embeddings, oldest first; items that no longer exist are left out.</summary>
     private async Task<List<(string ItemId, float[] Content)>> HistoryContentsAsync()
     {
-        var embeddings = await Task.WhenAll(state.State.History.Select(e => GrainReferences.Get<IItemGrain>(GrainFactory, e.ItemId).GetEmbeddingsAsync()));
-        return embeddings.Where(e => e is not null).Select(e => (e!.ItemId, e.Content)).ToList();
+        var history = state.State.History;
+        var contentOf = await contents.GetAsync(GrainFactory, history.Select(e => e.ItemId).ToHashSet(StringComparer.Ordinal));
+        var result = new List<(string ItemId, float[] Content)>(history.Count);
+        foreach (var entry in history)
+        {
+            if (contentOf[entry.ItemId] is { } content)
+            {
+                result.Add((entry.ItemId, content));
+            }
+        }
+        return result;
     }
 
     private void RememberEvicted(string eventId)

@@ -1,8 +1,10 @@
 using System.Numerics.Tensors;
 using Actors.Encoder;
 using Actors.Grains.Hosting;
+using Actors.Grains.Popularity;
 using Actors.Ingest;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Actors.Tests.Infrastructure;
 using Actors.VectorIndex;
 
@@ -168,6 +170,41 @@ public sealed class ServingPathTests(ClusterFixture fixture)
 
         Assert.Equal("popularity", result.Source);
         Assert.True(result.Items[0].Score > result.Items[1].Score);
+    }
+
+    [Fact]
+    public async Task Popularity_counted_on_either_silo_meets_in_its_partition_and_in_every_silos_snapshot()
+    {
+        // A fresh item (the content of a seeded one, imported without encoding), so no other test's events count for it.
+        var source = (await Client.GetGrain<IItemGrain>(fixture.Seeded[42].Id).GetEmbeddingsAsync())!;
+        var hot = Fresh("hot");
+        await Client.GetGrain<IItemGrain>(hot).ImportAsync("a hot item", source.Content, source.EncoderVersion);
+        // Fewer than the fallback test's popular items get, so both tests hold in either order.
+        const int Fans = 6;
+        var fans = Enumerable.Range(0, Fans).Select(_ => Fresh("fan")).ToArray();
+        await PublishAsync([.. fans.Select(f => Event(f, hot))]);
+        foreach (var fan in fans)
+        {
+            await Eventually.MatchesAsync(() => HistoryOf(fan), h => h.Length == 1, "the fan's event to be applied");
+        }
+
+        // Both silos' user grains counted; both send their counts, then both read the merged snapshot.
+        var silos = fixture.Cluster.Silos.Select(s => fixture.Cluster.GetSiloServiceProvider(s.SiloAddress).GetRequiredService<SiloPopularity>()).ToArray();
+        foreach (var silo in silos.Concat(silos))
+        {
+            await silo.FlushAsync();
+        }
+
+        var partitions = fixture.Cluster.GetSiloServiceProvider(fixture.Cluster.Silos[0].SiloAddress).GetRequiredService<IOptions<PopularityOptions>>().Value.Partitions;
+        var partition = await Client.GetGrain<IPopularityGrain>(Partitioner.ShardOf(hot, partitions)).TopAsync(10_000);
+        Assert.Equal(Fans, partition.Single(h => h.ItemId == hot).Score, 1e-3f);
+        foreach (var silo in silos)
+        {
+            var top = silo.Top(1000, []);
+            Assert.Equal(Fans, top.Single(h => h.ItemId == hot).Score, 1e-3f);
+            Assert.Equal(top.OrderByDescending(h => h.Score).Select(h => h.ItemId), top.Select(h => h.ItemId));
+            Assert.DoesNotContain(silo.Top(1000, [hot]), h => h.ItemId == hot);
+        }
     }
 
     [Fact]

@@ -1,0 +1,156 @@
+using Actors.Grains.Hosting;
+using Actors.VectorIndex;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Actors.Grains.Popularity;
+
+/// <summary>
+/// This silo's side of popularity: the user grains on the silo count their applied events here (no grain call on the
+/// event path); every <see cref="PopularityOptions.FlushInterval"/> the counts go to the popularity partitions that own
+/// the items, one call per partition, and the snapshot of the most popular items over all partitions is read back.
+/// The fallback list is answered from that snapshot, in memory. Counts are best effort: those of the last interval
+/// are lost if the silo dies (as are the one-way calls they replace); events never are.
+/// </summary>
+internal sealed partial class SiloPopularity(
+    IGrainFactory grains,
+    IOptions<PopularityOptions> options,
+    TimeProvider time,
+    ILogger<SiloPopularity> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private Dictionary<string, DecayedScore> _pending = new(StringComparer.Ordinal);
+    private Snapshot _snapshot = new([], DateTimeOffset.MinValue);
+    private Task? _loop;
+
+    /// <summary>Counts one interaction with each of <paramref name="itemIds"/> at its timestamp.</summary>
+    public void Record(IReadOnlyList<string> itemIds, IReadOnlyList<DateTimeOffset> timestamps)
+    {
+        var halfLife = options.Value.HalfLife;
+        lock (_gate)
+        {
+            for (var i = 0; i < itemIds.Count; i++)
+            {
+                _pending[itemIds[i]] = _pending.TryGetValue(itemIds[i], out var current)
+                    ? current.Add(timestamps[i], halfLife)
+                    : new DecayedScore(1, timestamps[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> most popular items of the last snapshot, best first, none of <paramref name="exclude"/>,
+    /// scored as of now; fewer when the snapshot holds fewer (it holds <see cref="PopularityOptions.SnapshotSize"/>).
+    /// </summary>
+    public ShardHit[] Top(int k, IReadOnlyCollection<string> exclude)
+    {
+        var snapshot = Volatile.Read(ref _snapshot);
+        var excluded = exclude.Count == 0 ? null : new HashSet<string>(exclude, StringComparer.Ordinal);
+        var decay = (float)Math.Pow(0.5, (time.GetUtcNow() - snapshot.At).TotalSeconds / options.Value.HalfLife.TotalSeconds);
+        var result = new List<ShardHit>(k);
+        foreach (var hit in snapshot.Items)
+        {
+            if (result.Count == k)
+            {
+                break;
+            }
+            if (excluded is null || !excluded.Contains(hit.ItemId))
+            {
+                result.Add(new ShardHit(hit.ItemId, hit.Score * decay));
+            }
+        }
+        return [.. result];
+    }
+
+    /// <summary>Sends the pending counts and reads the snapshot back once, now (tests; also what the timer does).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        Dictionary<string, DecayedScore> pending;
+        lock (_gate)
+        {
+            pending = _pending;
+            _pending = new Dictionary<string, DecayedScore>(StringComparer.Ordinal);
+        }
+        var partitions = options.Value.Partitions;
+        if (pending.Count > 0)
+        {
+            var at = time.GetUtcNow();
+            var halfLife = options.Value.HalfLife;
+            var byPartition = new Dictionary<int, (List<string> Items, List<double> Scores)>();
+            foreach (var (itemId, score) in pending)
+            {
+                var partition = Partitioner.ShardOf(itemId, partitions);
+                if (!byPartition.TryGetValue(partition, out var batch))
+                {
+                    byPartition[partition] = batch = ([], []);
+                }
+                batch.Items.Add(itemId);
+                batch.Scores.Add(score.ValueAt(at, halfLife));
+            }
+            await Task.WhenAll(byPartition.Select(pair =>
+                grains.GetGrain<IPopularityGrain>(pair.Key).MergeAsync([.. pair.Value.Items], [.. pair.Value.Scores], at)));
+        }
+
+        var size = options.Value.SnapshotSize;
+        var tops = await Task.WhenAll(Enumerable.Range(0, partitions).Select(p => grains.GetGrain<IPopularityGrain>(p).TopAsync(size)));
+        var merged = TopK.Merge(tops.Select(t => (IReadOnlyList<ScoredKey>)Array.ConvertAll(t, h => new ScoredKey(h.ItemId, h.Score))), size);
+        Volatile.Write(ref _snapshot, new Snapshot(Array.ConvertAll(merged, s => new ShardHit(s.Key, s.Score)), time.GetUtcNow()));
+    }
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(SiloPopularity), ServiceLifecycleStage.Active, StartAsync, StopAsync);
+
+    public void Dispose() => _stopping.Dispose();
+
+    private Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop = RunAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_loop is not null)
+        {
+            await _loop;
+        }
+        try
+        {
+            // The last interval's counts, while the cluster still answers.
+            await FlushAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogFlushFailed(ex.GetBaseException().Message);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(options.Value.FlushInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                try
+                {
+                    await FlushAsync(stopping);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    LogFlushFailed(ex.GetBaseException().Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Popularity flush failed: {Error}; the counts of that interval are lost, the snapshot is kept")]
+    private partial void LogFlushFailed(string error);
+
+    private sealed record Snapshot(ShardHit[] Items, DateTimeOffset At);
+}
