@@ -16,7 +16,11 @@ namespace Actors.Benchmarks.Load;
 /// </summary>
 internal static class EventLoad
 {
-    public sealed record Result(double EventsPerSecond, JsonObject Details);
+    /// <param name="EventsPerSecond">The stream's rate, events applied per second.</param>
+    /// <param name="CpuVsRawTower">CPU per event on the stream path ÷ the raw user-embedding update of the same events.</param>
+    /// <param name="DelayP99Ms">Publish → embedding updated, p99, at half <paramref name="EventsPerSecond"/>.</param>
+    /// <param name="Details">The breakdown for the page.</param>
+    public sealed record Result(double EventsPerSecond, double CpuVsRawTower, double DelayP99Ms, JsonObject Details);
 
     public static async Task<Result> MeasureAsync(
         LoadSettings settings, BenchCluster cluster, UniSRecDataset dataset, float[][] contents, string encoderVersion, string? modelPath)
@@ -46,6 +50,29 @@ internal static class EventLoad
         };
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref applied, value));
         listener.Start();
+
+        // The freshness phase records every applied event's delay (its timestamp is its publish time there).
+        var delays = new List<double>();
+        var recordDelays = false;
+        using var delayListener = new MeterListener();
+        delayListener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ActorsInstruments.MeterName && instrument.Name == "actors.events.delay")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        delayListener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            if (Volatile.Read(ref recordDelays))
+            {
+                lock (delays)
+                {
+                    delays.Add(value);
+                }
+            }
+        });
+        delayListener.Start();
 
         var publisher = new EventPublisher(cluster.Client) { MaxParallelUsers = 1024 };
         // Warm-up, not counted: the whole event set once under other user ids, so the measured phase runs optimised
@@ -87,6 +114,19 @@ internal static class EventLoad
             }
         });
 
+        // Freshness at half the measured rate: single events of the warm users, paced every 10 ms, each stamped when
+        // it is published (one stream message each, as POST /events sends them); the delay to its embedding update is
+        // what the user grain records.
+        var paced = await PacedDelaysAsync(cluster, rest, rate / 2, settings.Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(15),
+            () => Interlocked.Read(ref applied), on => Volatile.Write(ref recordDelays, on));
+        double[] delaySample;
+        lock (delays)
+        {
+            delaySample = [.. delays];
+        }
+        var delayP99 = Stats.Percentile(delaySample, 99);
+        LoadHarness.Log($"events at half rate ({rate / 2:F0}/s): {paced} applied, delay p50 {Stats.Median(delaySample):F1} ms, p99 {delayP99:F1} ms");
+
         // The raw library: the serving user embedding updated in-process for the same sequences.
         var serving = modelPath is null ? ServingModel.Content : ServingModel.Load(modelPath, RepositoryPaths.Root);
         var indexOf = dataset.Items.ToDictionary(i => i.Id, i => i.Index, StringComparer.Ordinal);
@@ -102,6 +142,8 @@ internal static class EventLoad
             }
         });
 
+        var cpuPerEvent = streamCpu.CpuSeconds * 1e6 / rest.Count;
+        var rawPerUpdate = rawSeconds * 1e6 / directCount;
         var details = new JsonObject
         {
             ["events"] = rest.Count,
@@ -116,14 +158,58 @@ internal static class EventLoad
             ["raw_embedding_updates_per_second"] = Stats.Round(directCount / rawSeconds, 0),
             // Where the time goes: CPU of the whole process (client, silo, GC) per event on the stream path, against the
             // raw update alone (one thread); cores × 10^6 / stream_cpu_us_per_event bounds the rate this machine can reach.
-            ["stream_cpu_us_per_event"] = Stats.Round(streamCpu.CpuSeconds * 1e6 / rest.Count, 1),
-            ["raw_us_per_update"] = Stats.Round(rawSeconds * 1e6 / directCount, 1),
+            ["stream_cpu_us_per_event"] = Stats.Round(cpuPerEvent, 1),
+            ["raw_us_per_update"] = Stats.Round(rawPerUpdate, 1),
             ["stream_cpu_utilisation"] = Stats.Round(streamCpu.CpuSeconds / (seconds * Environment.ProcessorCount), 2),
             ["cpu_bound_events_per_second"] = Stats.Round(Environment.ProcessorCount * rest.Count / streamCpu.CpuSeconds, 0),
             ["stream_gc_collections_gen0_gen1_gen2"] = streamCpu.Collections,
             ["stream_provider"] = "memory streams (AddActorsInMemoryProviders defaults)",
+            ["half_rate_events"] = paced,
+            ["half_rate_events_per_second"] = Stats.Round(rate / 2, 0),
+            ["half_rate_delay_p50_ms"] = Stats.Round(Stats.Median(delaySample)),
+            ["half_rate_delay_p99_ms"] = Stats.Round(delayP99),
+            ["half_rate_delay_max_ms"] = Stats.Round(delaySample.Max()),
         };
-        return new Result(Stats.Round(rate, 0), details);
+        return new Result(Stats.Round(rate, 0), Stats.Round(cpuPerEvent / rawPerUpdate, 2), Stats.Round(delayP99), details);
+    }
+
+    /// <summary>
+    /// Publishes single events of <paramref name="source"/>'s users (new ids) at <paramref name="perSecond"/> for
+    /// <paramref name="duration"/>, one tick of events every 10 ms, each stamped as it is sent, and waits until all are
+    /// applied; <paramref name="record"/> brackets the phase. Returns the number of events.
+    /// </summary>
+    private static async Task<int> PacedDelaysAsync(
+        BenchCluster cluster, List<InteractionEvent> source, double perSecond, TimeSpan duration, Func<long> applied, Action<bool> record)
+    {
+        var streams = cluster.Client.GetStreamProvider(StreamNames.Provider);
+        var tick = TimeSpan.FromMilliseconds(10);
+        var perTick = Math.Max(1, (int)Math.Round(perSecond * tick.TotalSeconds));
+        var ticks = (int)(duration / tick);
+        // One event per user per tick at most, so no user has two events in flight and each is its own message.
+        var users = source.GroupBy(e => e.UserId).Select(g => g.First()).ToArray();
+        var before = applied();
+        var sends = new List<Task>(perTick * ticks);
+        record(true);
+        var started = Stopwatch.GetTimestamp();
+        for (var t = 0; t < ticks; t++)
+        {
+            var due = tick * t - Stopwatch.GetElapsedTime(started);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due);
+            }
+            for (var j = 0; j < perTick; j++)
+            {
+                var n = (t * perTick) + j;
+                var template = users[n % users.Length];
+                var evt = template with { EventId = string.Create(CultureInfo.InvariantCulture, $"{template.EventId}~paced{n}"), Timestamp = DateTimeOffset.UtcNow };
+                sends.Add(streams.GetStream<InteractionEvent>(StreamId.Create(StreamNames.Interactions, evt.UserId)).OnNextAsync(evt));
+            }
+        }
+        await Task.WhenAll(sends);
+        await Stats.WaitUntilAsync(() => applied() - before >= sends.Count, TimeSpan.FromMinutes(5), $"{sends.Count} paced events to be applied");
+        record(false);
+        return sends.Count;
     }
 }
 

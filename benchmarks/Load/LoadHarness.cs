@@ -71,6 +71,8 @@ internal static class LoadHarness
             await using var cluster = await BenchCluster.StartAsync(1, SiloSettings(modelPath));
             var events = await EventLoad.MeasureAsync(settings, cluster, dataset, contents, encoder.ModelVersion, modelPath);
             report["events_per_second"] = events.EventsPerSecond;
+            report["event_cpu_vs_raw_tower"] = events.CpuVsRawTower;
+            report["event_to_embedding_p99_ms"] = events.DelayP99Ms;
             details["events"] = events.Details;
         }
 

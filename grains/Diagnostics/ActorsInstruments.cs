@@ -15,6 +15,9 @@ public static class ActorsInstruments
     internal static readonly Counter<long> EventsApplied =
         Meter.CreateCounter<long>("actors.events.applied", "{event}", "Interaction events applied to user histories.");
 
+    internal static readonly Histogram<double> EventDelay =
+        Meter.CreateHistogram<double>("actors.events.delay", "ms", "From an applied event's timestamp to the moment its user's embedding included it (freshness, when producers stamp events as they happen).");
+
     internal static readonly Counter<long> DuplicateEvents =
         Meter.CreateCounter<long>("actors.events.duplicates", "{event}", "Events dropped because their id was already applied.");
 

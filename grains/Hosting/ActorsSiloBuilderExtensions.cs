@@ -117,7 +117,8 @@ public static class ActorsSiloBuilderExtensions
         switch (streams.Provider)
         {
             case EventStreamProvider.Memory:
-                builder.AddMemoryStreams(StreamNames.Provider);
+                builder.AddMemoryStreams(StreamNames.Provider, configurator => configurator.ConfigurePullingAgent(
+                    options => options.Configure(o => o.GetQueueMsgsTimerPeriod = streams.PollInterval)));
                 break;
             case EventStreamProvider.AzureQueue:
                 var connectionString = AzureStorageConnection.Require(configuration, "Streams:Provider=AzureQueue");
@@ -129,7 +130,11 @@ public static class ActorsSiloBuilderExtensions
                         o.MessageVisibilityTimeout = streams.MessageVisibilityTimeout;
                     }));
                     // A user grain whose storage write fails throws from OnNextAsync; keep redelivering rather than skip the event.
-                    configurator.ConfigurePullingAgent(options => options.Configure(o => o.MaxEventDeliveryTime = streams.MaxEventDeliveryTime));
+                    configurator.ConfigurePullingAgent(options => options.Configure(o =>
+                    {
+                        o.MaxEventDeliveryTime = streams.MaxEventDeliveryTime;
+                        o.GetQueueMsgsTimerPeriod = streams.PollInterval;
+                    }));
                 });
                 break;
             default:
@@ -159,9 +164,12 @@ public static class ActorsSiloBuilderExtensions
     /// <summary>The embedded defaults: in-memory grain storage and in-memory streams.</summary>
     public static ISiloBuilder AddActorsInMemoryProviders(this ISiloBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        var streams = builder.Configuration.GetSection(StreamsOptions.Section).Get<StreamsOptions>() ?? new StreamsOptions();
         builder.AddMemoryGrainStorage(StorageNames.Actors);
         builder.AddMemoryGrainStorage(StorageNames.PubSub);
-        builder.AddMemoryStreams(StreamNames.Provider);
+        builder.AddMemoryStreams(StreamNames.Provider, configurator => configurator.ConfigurePullingAgent(
+            options => options.Configure(o => o.GetQueueMsgsTimerPeriod = streams.PollInterval)));
         return builder;
     }
 }

@@ -48,4 +48,12 @@ public sealed class StreamsOptions
 
     /// <summary>Longest time the stream keeps retrying delivery of one event to a failing user grain. Default 10 minutes.</summary>
     public TimeSpan MaxEventDeliveryTime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long a pulling agent waits to look at its queue again after finding it empty (a busy queue is read without
+    /// waiting): the most an event waits on a quiet stream before delivery starts. Orleans' default is 100 ms; 20 ms
+    /// keeps POST /events → embedding under 50 ms at p99, at the price of 50 empty reads per second per queue
+    /// (Azure Queue transactions when the stream is on Azure). Default 20 ms.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(20);
 }

@@ -172,6 +172,7 @@ internal sealed partial class UserGrain(
         _appliedEventIds.Add(evt.EventId);
         _published = _embedding.Current();
         ActorsInstruments.EventsApplied.Add(1);
+        ActorsInstruments.EventDelay.Record((DateTimeOffset.UtcNow - evt.Timestamp).TotalMilliseconds);
 
         while (state.State.History.Count > options.Value.HistoryLength)
         {
