@@ -18,6 +18,9 @@ public static class ActorsInstruments
     internal static readonly Histogram<double> EventDelay =
         Meter.CreateHistogram<double>("actors.events.delay", "ms", "From an applied event's timestamp to the moment its user's embedding included it (freshness, when producers stamp events as they happen).");
 
+    internal static readonly Histogram<int> TowerBatch =
+        Meter.CreateHistogram<int>("actors.users.tower_batch", "{step}", "User-tower steps run together in one batched pass on a silo.");
+
     internal static readonly Counter<long> DuplicateEvents =
         Meter.CreateCounter<long>("actors.events.duplicates", "{event}", "Events dropped because their id was already applied.");
 

@@ -55,6 +55,9 @@ public sealed class ServingModel : IDisposable
     public IUserEmbedding CreateUserEmbedding(int window) =>
         _model is null ? new MeanUserEmbedding(window) : new TowerUserEmbedding(_model.CreateUserState(Math.Min(window, _model.MaxLength)), _batcher!);
 
+    /// <summary>The silo's batched tower worker, once a user grain has used it (null before, and for the content baseline).</summary>
+    internal TowerStepBatcher? Batcher => _batcher is { IsValueCreated: true } ? _batcher.Value : null;
+
     /// <summary>Stops the batched tower worker, if one was started.</summary>
     public void Dispose()
     {

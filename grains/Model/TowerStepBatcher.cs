@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Actors.Grains.Diagnostics;
 using Actors.Model;
 
 namespace Actors.Grains.Model;
@@ -18,12 +19,20 @@ internal sealed class TowerStepBatcher : IDisposable
     private readonly Channel<Step> _queue = Channel.CreateUnbounded<Step>(new UnboundedChannelOptions { SingleReader = true });
     private readonly UserTowerBatch _batch;
     private readonly Task _worker;
+    private long _steps;
+    private long _passes;
 
     public TowerStepBatcher(PreferenceModel model)
     {
         _batch = new UserTowerBatch(model, MaxBatch);
         _worker = Task.Run(RunAsync);
     }
+
+    /// <summary>Steps run so far.</summary>
+    public long Steps => Interlocked.Read(ref _steps);
+
+    /// <summary>Batched passes run so far (each of one or more steps).</summary>
+    public long Passes => Interlocked.Read(ref _passes);
 
     /// <summary>Appends <paramref name="content"/> (item <paramref name="itemId"/>) to <paramref name="state"/>, batched with others.</summary>
     /// <remarks>The caller must not touch <paramref name="state"/> until the task completes.</remarks>
@@ -63,6 +72,9 @@ internal sealed class TowerStepBatcher : IDisposable
                 contents.Add(step.Content);
                 itemIds.Add(step.ItemId);
             }
+            ActorsInstruments.TowerBatch.Record(steps.Count);
+            Interlocked.Add(ref _steps, steps.Count);
+            Interlocked.Increment(ref _passes);
             try
             {
                 _batch.Append(states, contents, itemIds);

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using Actors.Grains.Model;
+using Microsoft.Extensions.DependencyInjection;
 using Actors.Ingest;
 using Actors.Tests.Infrastructure;
 
@@ -55,6 +57,45 @@ public sealed class ModelServingTests(ModelClusterFixture fixture)
             AssertClose(fixture.Model.UserEmbedding(window), profile.Embedding!, 1e-4f);
             AssertClose((await user.RecomputeEmbeddingAsync())!, profile.Embedding!, 1e-4f);
         }
+    }
+
+    [Fact]
+    public async Task Steps_of_concurrent_users_run_batched_and_each_embedding_is_the_tower_over_its_window()
+    {
+        var batchers = fixture.Cluster.Silos.Select(s => fixture.Cluster.GetSiloServiceProvider(s.SiloAddress).GetRequiredService<ServingModel>()).ToArray();
+        long Steps() => batchers.Sum(m => m.Batcher?.Steps ?? 0);
+        long Passes() => batchers.Sum(m => m.Batcher?.Passes ?? 0);
+        var (stepsBefore, passesBefore) = (Steps(), Passes());
+
+        const int Users = 48;
+        var events = ClusterFixture.HistoryLength + 4;
+        var random = new Random(21);
+        var userIds = Enumerable.Range(0, Users).Select(_ => Fresh("user")).ToArray();
+        var items = userIds.Select(_ => Enumerable.Range(0, events).Select(_ => fixture.Seeded[random.Next(fixture.Seeded.Count)].Id).ToArray()).ToArray();
+        // Every user's events one call at a time, all users at once: their steps meet in the silos' batchers.
+        await Task.WhenAll(userIds.Select(async (userId, u) =>
+        {
+            var user = Client.GetGrain<IUserGrain>(userId);
+            foreach (var itemId in items[u])
+            {
+                await user.ApplyAsync([new InteractionEvent(Fresh("evt"), userId, itemId, DateTimeOffset.UtcNow)]);
+            }
+        }));
+
+        var contents = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var itemId in items.SelectMany(i => i).Distinct())
+        {
+            contents[itemId] = (await Client.GetGrain<IItemGrain>(itemId).GetEmbeddingsAsync())!.Content;
+        }
+        for (var u = 0; u < Users; u++)
+        {
+            var window = items[u].TakeLast(ClusterFixture.HistoryLength).ToArray();
+            var expected = fixture.Model.UserEmbedding(window.Select(i => contents[i]).ToArray(), window);
+            AssertClose(expected, (await Client.GetGrain<IUserGrain>(userIds[u]).GetProfileAsync()).Embedding!, 1e-5f);
+        }
+        var (steps, passes) = (Steps() - stepsBefore, Passes() - passesBefore);
+        Assert.Equal(Users * events, steps);
+        Assert.True(passes < steps, $"no two of the {steps} steps ran together");
     }
 
     [Fact]
