@@ -1,0 +1,268 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Actors.Model;
+
+/// <summary>The 512-bit kernels (AVX-512): a panel row is one vector.</summary>
+internal sealed partial class PackedLinear
+{
+    /// <summary>Panels per step of the 512-bit one-row kernel: eight independent chains.</summary>
+    private const int RowPanels512 = 8;
+
+    private void ApplyVector512(ReadOnlySpan<float> x, int rows, Span<float> y)
+    {
+        ref var xs = ref MemoryMarshal.GetReference(x);
+        ref var ys = ref MemoryMarshal.GetReference(y);
+        var blocked = rows - (rows % BlockRows);
+        if (blocked > 0)
+        {
+            // Two panels outermost (2 · in · 16 floats in L1) while every block of four rows streams past them.
+            var p = 0;
+            for (; p + 2 <= _panelCount; p += 2)
+            {
+                for (var r = 0; r < blocked; r += BlockRows)
+                {
+                    FourRowsTwoPanels512(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs), p);
+                }
+            }
+
+            if (p < _panelCount)
+            {
+                for (var r = 0; r < blocked; r += BlockRows)
+                {
+                    FourRowsOnePanel512(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs), p);
+                }
+            }
+        }
+
+        for (var r = blocked; r < rows; r++)
+        {
+            OneRow512(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs));
+        }
+    }
+
+    private void FourRowsTwoPanels512(ref float x, ref float y, int p)
+    {
+        var inputs = Inputs;
+        var panelLength = inputs * PanelWidth;
+        ref var panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_panels), p * panelLength);
+        ref var bias = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_bias), p * PanelWidth);
+        ref var x1 = ref Unsafe.Add(ref x, inputs);
+        ref var x2 = ref Unsafe.Add(ref x, 2 * inputs);
+        ref var x3 = ref Unsafe.Add(ref x, 3 * inputs);
+        var a00 = Vector512.LoadUnsafe(ref bias);
+        var a01 = Vector512.LoadUnsafe(ref bias, PanelWidth);
+        var (a10, a11, a20, a21, a30, a31) = (a00, a01, a00, a01, a00, a01);
+        var next = (nuint)panelLength;
+        for (var i = 0; i < inputs; i++)
+        {
+            var offset = (nuint)(i * PanelWidth);
+            var w0 = Vector512.LoadUnsafe(ref panel, offset);
+            var w1 = Vector512.LoadUnsafe(ref panel, next + offset);
+            var v0 = Vector512.Create(Unsafe.Add(ref x, i));
+            var v1 = Vector512.Create(Unsafe.Add(ref x1, i));
+            var v2 = Vector512.Create(Unsafe.Add(ref x2, i));
+            var v3 = Vector512.Create(Unsafe.Add(ref x3, i));
+            a00 = Vector512.MultiplyAddEstimate(w0, v0, a00);
+            a01 = Vector512.MultiplyAddEstimate(w1, v0, a01);
+            a10 = Vector512.MultiplyAddEstimate(w0, v1, a10);
+            a11 = Vector512.MultiplyAddEstimate(w1, v1, a11);
+            a20 = Vector512.MultiplyAddEstimate(w0, v2, a20);
+            a21 = Vector512.MultiplyAddEstimate(w1, v2, a21);
+            a30 = Vector512.MultiplyAddEstimate(w0, v3, a30);
+            a31 = Vector512.MultiplyAddEstimate(w1, v3, a31);
+        }
+
+        // No call may follow the loop while accumulators are live, or the JIT spills them inside it.
+        var outputs = Outputs;
+        var start = p * PanelWidth;
+        if (outputs - start >= 2 * PanelWidth)
+        {
+            ref var y0 = ref Unsafe.Add(ref y, start);
+            a00.StoreUnsafe(ref y0);
+            a01.StoreUnsafe(ref y0, PanelWidth);
+            a10.StoreUnsafe(ref y0, (nuint)outputs);
+            a11.StoreUnsafe(ref y0, (nuint)outputs + PanelWidth);
+            a20.StoreUnsafe(ref y0, (nuint)(2 * outputs));
+            a21.StoreUnsafe(ref y0, (nuint)(2 * outputs) + PanelWidth);
+            a30.StoreUnsafe(ref y0, (nuint)(3 * outputs));
+            a31.StoreUnsafe(ref y0, (nuint)(3 * outputs) + PanelWidth);
+            return;
+        }
+
+        Span<float> staging = stackalloc float[BlockRows * 2 * PanelWidth];
+        ref var s0 = ref MemoryMarshal.GetReference(staging);
+        a00.StoreUnsafe(ref s0);
+        a01.StoreUnsafe(ref s0, 16);
+        a10.StoreUnsafe(ref s0, 32);
+        a11.StoreUnsafe(ref s0, 48);
+        a20.StoreUnsafe(ref s0, 64);
+        a21.StoreUnsafe(ref s0, 80);
+        a30.StoreUnsafe(ref s0, 96);
+        a31.StoreUnsafe(ref s0, 112);
+        CopyPartial(staging, BlockRows, ref Unsafe.Add(ref y, start), outputs, outputs - start);
+    }
+
+    private void FourRowsOnePanel512(ref float x, ref float y, int p)
+    {
+        var inputs = Inputs;
+        ref var panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_panels), p * inputs * PanelWidth);
+        ref var x1 = ref Unsafe.Add(ref x, inputs);
+        ref var x2 = ref Unsafe.Add(ref x, 2 * inputs);
+        ref var x3 = ref Unsafe.Add(ref x, 3 * inputs);
+        var a0 = Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(_bias), (nuint)(p * PanelWidth));
+        var (a1, a2, a3) = (a0, a0, a0);
+        for (var i = 0; i < inputs; i++)
+        {
+            var w = Vector512.LoadUnsafe(ref panel, (nuint)(i * PanelWidth));
+            a0 = Vector512.MultiplyAddEstimate(w, Vector512.Create(Unsafe.Add(ref x, i)), a0);
+            a1 = Vector512.MultiplyAddEstimate(w, Vector512.Create(Unsafe.Add(ref x1, i)), a1);
+            a2 = Vector512.MultiplyAddEstimate(w, Vector512.Create(Unsafe.Add(ref x2, i)), a2);
+            a3 = Vector512.MultiplyAddEstimate(w, Vector512.Create(Unsafe.Add(ref x3, i)), a3);
+        }
+
+        var outputs = Outputs;
+        var start = p * PanelWidth;
+        if (outputs - start >= PanelWidth)
+        {
+            ref var y0 = ref Unsafe.Add(ref y, start);
+            a0.StoreUnsafe(ref y0);
+            a1.StoreUnsafe(ref y0, (nuint)outputs);
+            a2.StoreUnsafe(ref y0, (nuint)(2 * outputs));
+            a3.StoreUnsafe(ref y0, (nuint)(3 * outputs));
+            return;
+        }
+
+        Span<float> staging = stackalloc float[BlockRows * PanelWidth];
+        ref var s0 = ref MemoryMarshal.GetReference(staging);
+        a0.StoreUnsafe(ref s0);
+        a1.StoreUnsafe(ref s0, 16);
+        a2.StoreUnsafe(ref s0, 32);
+        a3.StoreUnsafe(ref s0, 48);
+        CopyPartial(staging, BlockRows, ref Unsafe.Add(ref y, start), outputs, outputs - start);
+    }
+
+    private void OneRow512(ref float x, ref float y)
+    {
+        var inputs = Inputs;
+        var panelLength = (nuint)(inputs * PanelWidth);
+        ref var panels = ref MemoryMarshal.GetArrayDataReference(_panels);
+        ref var bias = ref MemoryMarshal.GetArrayDataReference(_bias);
+        Span<float> staging = stackalloc float[RowPanels512 * PanelWidth];
+        var p = 0;
+        for (; p + RowPanels512 <= _panelCount; p += RowPanels512)
+        {
+            ref var w = ref Unsafe.Add(ref panels, (nuint)p * panelLength);
+            ref var b = ref Unsafe.Add(ref bias, p * PanelWidth);
+            var a0 = Vector512.LoadUnsafe(ref b);
+            var a1 = Vector512.LoadUnsafe(ref b, 16);
+            var a2 = Vector512.LoadUnsafe(ref b, 32);
+            var a3 = Vector512.LoadUnsafe(ref b, 48);
+            var a4 = Vector512.LoadUnsafe(ref b, 64);
+            var a5 = Vector512.LoadUnsafe(ref b, 80);
+            var a6 = Vector512.LoadUnsafe(ref b, 96);
+            var a7 = Vector512.LoadUnsafe(ref b, 112);
+            for (var i = 0; i < inputs; i++)
+            {
+                var offset = (nuint)(i * PanelWidth);
+                var v = Vector512.Create(Unsafe.Add(ref x, i));
+                a0 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, offset), v, a0);
+                a1 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, panelLength + offset), v, a1);
+                a2 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, (2 * panelLength) + offset), v, a2);
+                a3 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, (3 * panelLength) + offset), v, a3);
+                a4 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, (4 * panelLength) + offset), v, a4);
+                a5 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, (5 * panelLength) + offset), v, a5);
+                a6 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, (6 * panelLength) + offset), v, a6);
+                a7 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, (7 * panelLength) + offset), v, a7);
+            }
+
+            var start = p * PanelWidth;
+            if (Outputs - start >= RowPanels512 * PanelWidth)
+            {
+                ref var y0 = ref Unsafe.Add(ref y, start);
+                a0.StoreUnsafe(ref y0);
+                a1.StoreUnsafe(ref y0, 16);
+                a2.StoreUnsafe(ref y0, 32);
+                a3.StoreUnsafe(ref y0, 48);
+                a4.StoreUnsafe(ref y0, 64);
+                a5.StoreUnsafe(ref y0, 80);
+                a6.StoreUnsafe(ref y0, 96);
+                a7.StoreUnsafe(ref y0, 112);
+            }
+            else
+            {
+                ref var s0 = ref MemoryMarshal.GetReference(staging);
+                a0.StoreUnsafe(ref s0);
+                a1.StoreUnsafe(ref s0, 16);
+                a2.StoreUnsafe(ref s0, 32);
+                a3.StoreUnsafe(ref s0, 48);
+                a4.StoreUnsafe(ref s0, 64);
+                a5.StoreUnsafe(ref s0, 80);
+                a6.StoreUnsafe(ref s0, 96);
+                a7.StoreUnsafe(ref s0, 112);
+                CopyPartial(staging, 1, ref Unsafe.Add(ref y, start), Outputs, Outputs - start);
+            }
+        }
+
+        // Fewer than eight panels left: four at a time (four chains), then one.
+        for (; p + 4 <= _panelCount; p += 4)
+        {
+            ref var w = ref Unsafe.Add(ref panels, (nuint)p * panelLength);
+            ref var b = ref Unsafe.Add(ref bias, p * PanelWidth);
+            var a0 = Vector512.LoadUnsafe(ref b);
+            var a1 = Vector512.LoadUnsafe(ref b, 16);
+            var a2 = Vector512.LoadUnsafe(ref b, 32);
+            var a3 = Vector512.LoadUnsafe(ref b, 48);
+            for (var i = 0; i < inputs; i++)
+            {
+                var offset = (nuint)(i * PanelWidth);
+                var v = Vector512.Create(Unsafe.Add(ref x, i));
+                a0 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, offset), v, a0);
+                a1 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, panelLength + offset), v, a1);
+                a2 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, (2 * panelLength) + offset), v, a2);
+                a3 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, (3 * panelLength) + offset), v, a3);
+            }
+
+            var start = p * PanelWidth;
+            if (Outputs - start >= 4 * PanelWidth)
+            {
+                ref var y0 = ref Unsafe.Add(ref y, start);
+                a0.StoreUnsafe(ref y0);
+                a1.StoreUnsafe(ref y0, 16);
+                a2.StoreUnsafe(ref y0, 32);
+                a3.StoreUnsafe(ref y0, 48);
+            }
+            else
+            {
+                ref var s0 = ref MemoryMarshal.GetReference(staging);
+                a0.StoreUnsafe(ref s0);
+                a1.StoreUnsafe(ref s0, 16);
+                a2.StoreUnsafe(ref s0, 32);
+                a3.StoreUnsafe(ref s0, 48);
+                CopyPartial(staging[..(4 * PanelWidth)], 1, ref Unsafe.Add(ref y, start), Outputs, Outputs - start);
+            }
+        }
+
+        for (; p < _panelCount; p++)
+        {
+            ref var w = ref Unsafe.Add(ref panels, (nuint)p * panelLength);
+            var a0 = Vector512.LoadUnsafe(ref bias, (nuint)(p * PanelWidth));
+            for (var i = 0; i < inputs; i++)
+            {
+                a0 = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref w, (nuint)(i * PanelWidth)), Vector512.Create(Unsafe.Add(ref x, i)), a0);
+            }
+
+            var start = p * PanelWidth;
+            if (Outputs - start >= PanelWidth)
+            {
+                a0.StoreUnsafe(ref Unsafe.Add(ref y, start));
+            }
+            else
+            {
+                a0.StoreUnsafe(ref MemoryMarshal.GetReference(staging));
+                CopyPartial(staging[..PanelWidth], 1, ref Unsafe.Add(ref y, start), Outputs, Outputs - start);
+            }
+        }
+    }
+}
