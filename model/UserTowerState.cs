@@ -23,9 +23,9 @@ namespace Actors.Model;
 /// d_c × h adaptor.
 /// </para>
 /// <para>
-/// A recomputation runs a block of positions at a time through the model as one matrix product per linear layer; it
-/// gives the same floats as appending one item at a time, because every kernel computes each row exactly as the
-/// one-row kernel does.
+/// A recomputation runs a block of positions at a time through the model as one matrix product per linear layer,
+/// and <see cref="UserTowerBatch"/> steps many states at once the same way; both give the same floats as appending
+/// one item at a time, because every kernel computes each row exactly as the one-row kernel does.
 /// </para>
 /// </summary>
 public sealed class UserTowerState
