@@ -10,6 +10,12 @@ internal sealed partial class PackedLinear
     /// <summary>Panels per step of the 512-bit one-row kernel: eight independent chains.</summary>
     private const int RowPanels512 = 8;
 
+    /// <summary>Inputs per slice of the 512-bit two-panel kernel (two panels' slice: 16 KiB, in L1 with the rows' inputs).</summary>
+    private const int InputBlock = 128;
+
+    /// <summary>Inputs per slice of the 512-bit four-panel kernel (16 KiB again).</summary>
+    private const int InputBlock4 = 64;
+
     private void ApplyVector512(ReadOnlySpan<float> x, int rows, Span<float> y)
     {
         ref var xs = ref MemoryMarshal.GetReference(x);
@@ -17,13 +23,33 @@ internal sealed partial class PackedLinear
         var blocked = rows - (rows % BlockRows);
         if (blocked > 0)
         {
-            // Two panels outermost (2 · in · 16 floats in L1) while every block of four rows streams past them.
+            // Four whole panels outermost (then two, then one) while every block of four rows streams past them, a slice of
+            // the inputs at a time so the panels' slice (16 KiB) stays in L1. A slice resumes each output's chain from the
+            // partial sum the previous one stored, so the chain is the one-row kernel's.
             var p = 0;
+            for (; p + 4 <= _panelCount && Outputs - (p * PanelWidth) >= 4 * PanelWidth; p += 4)
+            {
+                for (var first = 0; first < Inputs; first += InputBlock4)
+                {
+                    var end = Math.Min(Inputs, first + InputBlock4);
+                    for (var r = 0; r < blocked; r += BlockRows)
+                    {
+                        FourRowsFourPanels512(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs), p, first, end);
+                    }
+                }
+            }
+
             for (; p + 2 <= _panelCount; p += 2)
             {
-                for (var r = 0; r < blocked; r += BlockRows)
+                // A partial pair (the padded last panel) runs its inputs in one slice: it has no whole rows to resume from.
+                var slice = Outputs - (p * PanelWidth) >= 2 * PanelWidth ? InputBlock : Inputs;
+                for (var first = 0; first < Inputs; first += slice)
                 {
-                    FourRowsTwoPanels512(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs), p);
+                    var end = Math.Min(Inputs, first + slice);
+                    for (var r = 0; r < blocked; r += BlockRows)
+                    {
+                        FourRowsTwoPanels512(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs), p, first, end);
+                    }
                 }
             }
 
@@ -42,20 +68,123 @@ internal sealed partial class PackedLinear
         }
     }
 
-    private void FourRowsTwoPanels512(ref float x, ref float y, int p)
+    /// <summary>
+    /// Four rows × four whole panels <paramref name="p"/>..p + 3 over inputs [<paramref name="first"/>, <paramref name="end"/>):
+    /// sixteen chains (FMA-bound, not latency-bound), starting from the bias at input 0, else from the partial sums in
+    /// <paramref name="y"/>.
+    /// </summary>
+    private void FourRowsFourPanels512(ref float x, ref float y, int p, int first, int end)
     {
         var inputs = Inputs;
-        var panelLength = inputs * PanelWidth;
-        ref var panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_panels), p * panelLength);
-        ref var bias = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_bias), p * PanelWidth);
+        var outputs = (nuint)Outputs;
+        var panelLength = (nuint)(inputs * PanelWidth);
+        ref var panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_panels), (nuint)p * panelLength);
         ref var x1 = ref Unsafe.Add(ref x, inputs);
         ref var x2 = ref Unsafe.Add(ref x, 2 * inputs);
         ref var x3 = ref Unsafe.Add(ref x, 3 * inputs);
-        var a00 = Vector512.LoadUnsafe(ref bias);
-        var a01 = Vector512.LoadUnsafe(ref bias, PanelWidth);
-        var (a10, a11, a20, a21, a30, a31) = (a00, a01, a00, a01, a00, a01);
+        ref var y0 = ref Unsafe.Add(ref y, p * PanelWidth);
+        ref var source = ref first == 0 ? ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_bias), p * PanelWidth) : ref y0;
+        var stride = first == 0 ? 0 : outputs;
+        var a00 = Vector512.LoadUnsafe(ref source);
+        var a01 = Vector512.LoadUnsafe(ref source, 16);
+        var a02 = Vector512.LoadUnsafe(ref source, 32);
+        var a03 = Vector512.LoadUnsafe(ref source, 48);
+        var a10 = Vector512.LoadUnsafe(ref source, stride);
+        var a11 = Vector512.LoadUnsafe(ref source, stride + 16);
+        var a12 = Vector512.LoadUnsafe(ref source, stride + 32);
+        var a13 = Vector512.LoadUnsafe(ref source, stride + 48);
+        var a20 = Vector512.LoadUnsafe(ref source, 2 * stride);
+        var a21 = Vector512.LoadUnsafe(ref source, (2 * stride) + 16);
+        var a22 = Vector512.LoadUnsafe(ref source, (2 * stride) + 32);
+        var a23 = Vector512.LoadUnsafe(ref source, (2 * stride) + 48);
+        var a30 = Vector512.LoadUnsafe(ref source, 3 * stride);
+        var a31 = Vector512.LoadUnsafe(ref source, (3 * stride) + 16);
+        var a32 = Vector512.LoadUnsafe(ref source, (3 * stride) + 32);
+        var a33 = Vector512.LoadUnsafe(ref source, (3 * stride) + 48);
+        for (var i = first; i < end; i++)
+        {
+            var offset = (nuint)(i * PanelWidth);
+            var w0 = Vector512.LoadUnsafe(ref panel, offset);
+            var w1 = Vector512.LoadUnsafe(ref panel, panelLength + offset);
+            var w2 = Vector512.LoadUnsafe(ref panel, (2 * panelLength) + offset);
+            var w3 = Vector512.LoadUnsafe(ref panel, (3 * panelLength) + offset);
+            var v = Vector512.Create(Unsafe.Add(ref x, i));
+            a00 = Vector512.MultiplyAddEstimate(w0, v, a00);
+            a01 = Vector512.MultiplyAddEstimate(w1, v, a01);
+            a02 = Vector512.MultiplyAddEstimate(w2, v, a02);
+            a03 = Vector512.MultiplyAddEstimate(w3, v, a03);
+            v = Vector512.Create(Unsafe.Add(ref x1, i));
+            a10 = Vector512.MultiplyAddEstimate(w0, v, a10);
+            a11 = Vector512.MultiplyAddEstimate(w1, v, a11);
+            a12 = Vector512.MultiplyAddEstimate(w2, v, a12);
+            a13 = Vector512.MultiplyAddEstimate(w3, v, a13);
+            v = Vector512.Create(Unsafe.Add(ref x2, i));
+            a20 = Vector512.MultiplyAddEstimate(w0, v, a20);
+            a21 = Vector512.MultiplyAddEstimate(w1, v, a21);
+            a22 = Vector512.MultiplyAddEstimate(w2, v, a22);
+            a23 = Vector512.MultiplyAddEstimate(w3, v, a23);
+            v = Vector512.Create(Unsafe.Add(ref x3, i));
+            a30 = Vector512.MultiplyAddEstimate(w0, v, a30);
+            a31 = Vector512.MultiplyAddEstimate(w1, v, a31);
+            a32 = Vector512.MultiplyAddEstimate(w2, v, a32);
+            a33 = Vector512.MultiplyAddEstimate(w3, v, a33);
+        }
+
+        a00.StoreUnsafe(ref y0);
+        a01.StoreUnsafe(ref y0, 16);
+        a02.StoreUnsafe(ref y0, 32);
+        a03.StoreUnsafe(ref y0, 48);
+        a10.StoreUnsafe(ref y0, outputs);
+        a11.StoreUnsafe(ref y0, outputs + 16);
+        a12.StoreUnsafe(ref y0, outputs + 32);
+        a13.StoreUnsafe(ref y0, outputs + 48);
+        a20.StoreUnsafe(ref y0, 2 * outputs);
+        a21.StoreUnsafe(ref y0, (2 * outputs) + 16);
+        a22.StoreUnsafe(ref y0, (2 * outputs) + 32);
+        a23.StoreUnsafe(ref y0, (2 * outputs) + 48);
+        a30.StoreUnsafe(ref y0, 3 * outputs);
+        a31.StoreUnsafe(ref y0, (3 * outputs) + 16);
+        a32.StoreUnsafe(ref y0, (3 * outputs) + 32);
+        a33.StoreUnsafe(ref y0, (3 * outputs) + 48);
+    }
+
+    /// <summary>
+    /// Four rows × panels <paramref name="p"/> and p + 1 over inputs [<paramref name="first"/>, <paramref name="end"/>):
+    /// the chains start from the bias at input 0, else from the partial sums in <paramref name="y"/> (whole pairs only).
+    /// </summary>
+    private void FourRowsTwoPanels512(ref float x, ref float y, int p, int first, int end)
+    {
+        var inputs = Inputs;
+        var outputs = Outputs;
+        var start = p * PanelWidth;
+        var panelLength = inputs * PanelWidth;
+        ref var panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_panels), p * panelLength);
+        ref var x1 = ref Unsafe.Add(ref x, inputs);
+        ref var x2 = ref Unsafe.Add(ref x, 2 * inputs);
+        ref var x3 = ref Unsafe.Add(ref x, 3 * inputs);
+        Vector512<float> a00, a01, a10, a11, a20, a21, a30, a31;
+        if (first == 0)
+        {
+            ref var bias = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_bias), start);
+            a00 = Vector512.LoadUnsafe(ref bias);
+            a01 = Vector512.LoadUnsafe(ref bias, PanelWidth);
+            (a10, a11, a20, a21, a30, a31) = (a00, a01, a00, a01, a00, a01);
+        }
+        else
+        {
+            ref var y0 = ref Unsafe.Add(ref y, start);
+            a00 = Vector512.LoadUnsafe(ref y0);
+            a01 = Vector512.LoadUnsafe(ref y0, PanelWidth);
+            a10 = Vector512.LoadUnsafe(ref y0, (nuint)outputs);
+            a11 = Vector512.LoadUnsafe(ref y0, (nuint)outputs + PanelWidth);
+            a20 = Vector512.LoadUnsafe(ref y0, (nuint)(2 * outputs));
+            a21 = Vector512.LoadUnsafe(ref y0, (nuint)(2 * outputs) + PanelWidth);
+            a30 = Vector512.LoadUnsafe(ref y0, (nuint)(3 * outputs));
+            a31 = Vector512.LoadUnsafe(ref y0, (nuint)(3 * outputs) + PanelWidth);
+        }
+
         var next = (nuint)panelLength;
-        for (var i = 0; i < inputs; i++)
+        for (var i = first; i < end; i++)
         {
             var offset = (nuint)(i * PanelWidth);
             var w0 = Vector512.LoadUnsafe(ref panel, offset);
@@ -75,8 +204,6 @@ internal sealed partial class PackedLinear
         }
 
         // No call may follow the loop while accumulators are live, or the JIT spills them inside it.
-        var outputs = Outputs;
-        var start = p * PanelWidth;
         if (outputs - start >= 2 * PanelWidth)
         {
             ref var y0 = ref Unsafe.Add(ref y, start);

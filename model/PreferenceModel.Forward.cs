@@ -184,7 +184,6 @@ public sealed partial class PreferenceModel
         ReadOnlySpan<float> keys = slot.Keys.AsSpan(start, length);
         ReadOnlySpan<float> values = slot.Values.AsSpan(start, length);
         var weights = scores[..(slot.Position + 1)];
-        context.Clear();
         for (var head = 0; head < Config.Heads; head++)
         {
             var offset = head * headDimension;
@@ -195,11 +194,7 @@ public sealed partial class PreferenceModel
             }
 
             TowerMath.SoftMax(weights);
-            var headContext = context.Slice(offset, headDimension);
-            for (var j = 0; j < weights.Length; j++)
-            {
-                TowerMath.MultiplyAdd(values.Slice((j * h) + offset, headDimension), weights[j], headContext);
-            }
+            TowerMath.WeightedRowSum(values[offset..], h, weights, context.Slice(offset, headDimension));
         }
     }
 

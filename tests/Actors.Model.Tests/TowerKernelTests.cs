@@ -7,7 +7,8 @@ public sealed class TowerKernelTests
 {
     public static TheoryData<int, int> LinearShapes => new()
     {
-        // outputs, inputs: one panel and less, partial last panels, the shipped model's layers.
+        // outputs, inputs: one panel and less, partial last panels, inputs cut into slices (more than 128), the shipped
+        // model's layers.
         { 1, 1 },
         { 3, 5 },
         { 16, 16 },
@@ -20,6 +21,10 @@ public sealed class TowerKernelTests
         { 512, 128 },
         { 128, 512 },
         { 200, 64 },
+        { 24, 300 },
+        { 40, 300 },
+        { 48, 257 },
+        { 72, 200 },
     };
 
     private static IEnumerable<LinearKernel> AvailableKernels()
