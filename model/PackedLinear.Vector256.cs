@@ -7,26 +7,18 @@ namespace Actors.Model;
 /// <summary>The 256-bit kernels (AVX2 + FMA): a panel row is two vectors.</summary>
 internal sealed partial class PackedLinear
 {
-    private void ApplyVector256(ReadOnlySpan<float> x, int rows, Span<float> y)
+    /// <summary>As <see cref="Blocks512"/>: one panel outermost (in × 16 floats, in L1) while every block of rows streams past it.</summary>
+    private void Blocks256(ref float xs, ref float ys, int blocks, ref float tailX, ref float tailY, bool tail)
     {
-        ref var xs = ref MemoryMarshal.GetReference(x);
-        ref var ys = ref MemoryMarshal.GetReference(y);
-        var blocked = rows - (rows % BlockRows);
-        if (blocked > 0)
+        var all = blocks + (tail ? 1 : 0);
+        for (var p = 0; p < _panelCount; p++)
         {
-            // Panel outermost: one panel (in × 16 floats) stays in L1 while every block of rows streams past it.
-            for (var p = 0; p < _panelCount; p++)
+            for (var b = 0; b < all; b++)
             {
-                for (var r = 0; r < blocked; r += BlockRows)
-                {
-                    FourRowsOnePanel256(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs), p);
-                }
+                ref var x = ref b < blocks ? ref Unsafe.Add(ref xs, b * BlockRows * Inputs) : ref tailX;
+                ref var y = ref b < blocks ? ref Unsafe.Add(ref ys, b * BlockRows * Outputs) : ref tailY;
+                FourRowsOnePanel256(ref x, ref y, p);
             }
-        }
-
-        for (var r = blocked; r < rows; r++)
-        {
-            OneRow256(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs));
         }
     }
 

@@ -16,55 +16,58 @@ internal sealed partial class PackedLinear
     /// <summary>Inputs per slice of the 512-bit four-panel kernel (16 KiB again).</summary>
     private const int InputBlock4 = 64;
 
-    private void ApplyVector512(ReadOnlySpan<float> x, int rows, Span<float> y)
+    /// <summary>
+    /// Blocks of four rows: <paramref name="blocks"/> of them from <paramref name="xs"/> / <paramref name="ys"/>, then, when
+    /// <paramref name="tail"/>, one more from the padded copies <paramref name="tailX"/> / <paramref name="tailY"/>.
+    /// </summary>
+    private void Blocks512(ref float xs, ref float ys, int blocks, ref float tailX, ref float tailY, bool tail)
     {
-        ref var xs = ref MemoryMarshal.GetReference(x);
-        ref var ys = ref MemoryMarshal.GetReference(y);
-        var blocked = rows - (rows % BlockRows);
-        if (blocked > 0)
+        var all = blocks + (tail ? 1 : 0);
+        var xStride = BlockRows * Inputs;
+        var yStride = BlockRows * Outputs;
+
+        // Four whole panels outermost (then two, then one) while every block of four rows streams past them, a slice of
+        // the inputs at a time so the panels' slice (16 KiB) stays in L1. A slice resumes each output's chain from the
+        // partial sum the previous one stored, so the chain is the one-row kernel's.
+        var p = 0;
+        for (; p + 4 <= _panelCount && Outputs - (p * PanelWidth) >= 4 * PanelWidth; p += 4)
         {
-            // Four whole panels outermost (then two, then one) while every block of four rows streams past them, a slice of
-            // the inputs at a time so the panels' slice (16 KiB) stays in L1. A slice resumes each output's chain from the
-            // partial sum the previous one stored, so the chain is the one-row kernel's.
-            var p = 0;
-            for (; p + 4 <= _panelCount && Outputs - (p * PanelWidth) >= 4 * PanelWidth; p += 4)
+            for (var first = 0; first < Inputs; first += InputBlock4)
             {
-                for (var first = 0; first < Inputs; first += InputBlock4)
+                var end = Math.Min(Inputs, first + InputBlock4);
+                for (var b = 0; b < all; b++)
                 {
-                    var end = Math.Min(Inputs, first + InputBlock4);
-                    for (var r = 0; r < blocked; r += BlockRows)
-                    {
-                        FourRowsFourPanels512(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs), p, first, end);
-                    }
-                }
-            }
-
-            for (; p + 2 <= _panelCount; p += 2)
-            {
-                // A partial pair (the padded last panel) runs its inputs in one slice: it has no whole rows to resume from.
-                var slice = Outputs - (p * PanelWidth) >= 2 * PanelWidth ? InputBlock : Inputs;
-                for (var first = 0; first < Inputs; first += slice)
-                {
-                    var end = Math.Min(Inputs, first + slice);
-                    for (var r = 0; r < blocked; r += BlockRows)
-                    {
-                        FourRowsTwoPanels512(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs), p, first, end);
-                    }
-                }
-            }
-
-            if (p < _panelCount)
-            {
-                for (var r = 0; r < blocked; r += BlockRows)
-                {
-                    FourRowsOnePanel512(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs), p);
+                    ref var x = ref b < blocks ? ref Unsafe.Add(ref xs, b * xStride) : ref tailX;
+                    ref var y = ref b < blocks ? ref Unsafe.Add(ref ys, b * yStride) : ref tailY;
+                    FourRowsFourPanels512(ref x, ref y, p, first, end);
                 }
             }
         }
 
-        for (var r = blocked; r < rows; r++)
+        for (; p + 2 <= _panelCount; p += 2)
         {
-            OneRow512(ref Unsafe.Add(ref xs, r * Inputs), ref Unsafe.Add(ref ys, r * Outputs));
+            // A partial pair (the padded last panel) runs its inputs in one slice: it has no whole rows to resume from.
+            var slice = Outputs - (p * PanelWidth) >= 2 * PanelWidth ? InputBlock : Inputs;
+            for (var first = 0; first < Inputs; first += slice)
+            {
+                var end = Math.Min(Inputs, first + slice);
+                for (var b = 0; b < all; b++)
+                {
+                    ref var x = ref b < blocks ? ref Unsafe.Add(ref xs, b * xStride) : ref tailX;
+                    ref var y = ref b < blocks ? ref Unsafe.Add(ref ys, b * yStride) : ref tailY;
+                    FourRowsTwoPanels512(ref x, ref y, p, first, end);
+                }
+            }
+        }
+
+        if (p < _panelCount)
+        {
+            for (var b = 0; b < all; b++)
+            {
+                ref var x = ref b < blocks ? ref Unsafe.Add(ref xs, b * xStride) : ref tailX;
+                ref var y = ref b < blocks ? ref Unsafe.Add(ref ys, b * yStride) : ref tailY;
+                FourRowsOnePanel512(ref x, ref y, p);
+            }
         }
     }
 

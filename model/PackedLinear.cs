@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -24,7 +25,7 @@ internal enum LinearKernel
 /// PyTorch tensor itself is kept unchanged for <see cref="PreferenceModel.Save"/> and <see cref="PreferenceModel.GetTensor"/>.
 /// <para>
 /// Every output is one multiply-add chain over the inputs in order, starting from its bias, whichever path of a kernel
-/// computes it (one row or a block of four rows), so
+/// computes it (one row, a block of four rows, or a zero-padded block holding the last one to three), so
 /// <see cref="Apply(ReadOnlySpan{float}, int, Span{float})"/> over many rows gives each row exactly the result of the
 /// one-row call: a batch of users, or a window of positions, matches stepping one at a time to the bit. The kernel is
 /// the widest the hardware accelerates (<see cref="BestKernel"/>: 512-bit, 256-bit, else scalar); the tests check each
@@ -103,10 +104,8 @@ internal sealed partial class PackedLinear
         switch (kernel)
         {
             case LinearKernel.Vector512 when Vector512.IsHardwareAccelerated:
-                ApplyVector512(x, rows, y);
-                break;
             case LinearKernel.Vector256 when Vector256.IsHardwareAccelerated:
-                ApplyVector256(x, rows, y);
+                ApplyVectors(x, rows, y, kernel == LinearKernel.Vector512);
                 break;
             case LinearKernel.Scalar:
                 ApplyScalar(x, rows, y);
@@ -135,6 +134,65 @@ internal sealed partial class PackedLinear
 
                 output[o] = sum;
             }
+        }
+    }
+
+    /// <summary>
+    /// One row: the one-row kernel (bound by reading the weights). More: blocks of four rows, the last 1–3 rows copied into
+    /// a zero-padded block of four, so every row gets the matrix kernel (a padded row's outputs are dropped).
+    /// </summary>
+    private void ApplyVectors(ReadOnlySpan<float> x, int rows, Span<float> y, bool wide)
+    {
+        ref var xs = ref MemoryMarshal.GetReference(x);
+        ref var ys = ref MemoryMarshal.GetReference(y);
+        if (rows <= 1)
+        {
+            if (rows == 1 && wide)
+            {
+                OneRow512(ref xs, ref ys);
+            }
+            else if (rows == 1)
+            {
+                OneRow256(ref xs, ref ys);
+            }
+
+            return;
+        }
+
+        var blocks = rows / BlockRows;
+        var tail = rows % BlockRows;
+        if (tail == 0)
+        {
+            Blocks(ref xs, ref ys, blocks, ref xs, ref ys, tail: false, wide);
+            return;
+        }
+
+        var tailX = ArrayPool<float>.Shared.Rent(BlockRows * Inputs);
+        var tailY = ArrayPool<float>.Shared.Rent(BlockRows * Outputs);
+        try
+        {
+            var padded = tailX.AsSpan(0, BlockRows * Inputs);
+            x.Slice(blocks * BlockRows * Inputs, tail * Inputs).CopyTo(padded);
+            padded[(tail * Inputs)..].Clear();
+            Blocks(ref xs, ref ys, blocks, ref tailX[0], ref tailY[0], tail: true, wide);
+            tailY.AsSpan(0, tail * Outputs).CopyTo(y[(blocks * BlockRows * Outputs)..]);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(tailY);
+            ArrayPool<float>.Shared.Return(tailX);
+        }
+    }
+
+    private void Blocks(ref float xs, ref float ys, int blocks, ref float tailX, ref float tailY, bool tail, bool wide)
+    {
+        if (wide)
+        {
+            Blocks512(ref xs, ref ys, blocks, ref tailX, ref tailY, tail);
+        }
+        else
+        {
+            Blocks256(ref xs, ref ys, blocks, ref tailX, ref tailY, tail);
         }
     }
 
