@@ -25,7 +25,7 @@ internal sealed partial class PackedLinear
     private void FourRowsOnePanel256(ref float x, ref float y, int p)
     {
         var inputs = Inputs;
-        ref var panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_panels), p * inputs * PanelWidth);
+        ref var panel = ref Unsafe.Add(ref PanelBase, p * inputs * PanelWidth);
         ref var bias = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_bias), p * PanelWidth);
         ref var x1 = ref Unsafe.Add(ref x, inputs);
         ref var x2 = ref Unsafe.Add(ref x, 2 * inputs);
@@ -86,7 +86,7 @@ internal sealed partial class PackedLinear
     {
         var inputs = Inputs;
         var panelLength = inputs * PanelWidth;
-        ref var panels = ref MemoryMarshal.GetArrayDataReference(_panels);
+        ref var panels = ref PanelBase;
         ref var bias = ref MemoryMarshal.GetArrayDataReference(_bias);
         Span<float> staging = stackalloc float[RowPanels * PanelWidth];
         var p = 0;

@@ -81,7 +81,7 @@ internal sealed partial class PackedLinear
         var inputs = Inputs;
         var outputs = (nuint)Outputs;
         var panelLength = (nuint)(inputs * PanelWidth);
-        ref var panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_panels), (nuint)p * panelLength);
+        ref var panel = ref Unsafe.Add(ref PanelBase, (nuint)p * panelLength);
         ref var x1 = ref Unsafe.Add(ref x, inputs);
         ref var x2 = ref Unsafe.Add(ref x, 2 * inputs);
         ref var x3 = ref Unsafe.Add(ref x, 3 * inputs);
@@ -161,7 +161,7 @@ internal sealed partial class PackedLinear
         var outputs = Outputs;
         var start = p * PanelWidth;
         var panelLength = inputs * PanelWidth;
-        ref var panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_panels), p * panelLength);
+        ref var panel = ref Unsafe.Add(ref PanelBase, p * panelLength);
         ref var x1 = ref Unsafe.Add(ref x, inputs);
         ref var x2 = ref Unsafe.Add(ref x, 2 * inputs);
         ref var x3 = ref Unsafe.Add(ref x, 3 * inputs);
@@ -237,7 +237,7 @@ internal sealed partial class PackedLinear
     private void FourRowsOnePanel512(ref float x, ref float y, int p)
     {
         var inputs = Inputs;
-        ref var panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_panels), p * inputs * PanelWidth);
+        ref var panel = ref Unsafe.Add(ref PanelBase, p * inputs * PanelWidth);
         ref var x1 = ref Unsafe.Add(ref x, inputs);
         ref var x2 = ref Unsafe.Add(ref x, 2 * inputs);
         ref var x3 = ref Unsafe.Add(ref x, 3 * inputs);
@@ -277,7 +277,7 @@ internal sealed partial class PackedLinear
     {
         var inputs = Inputs;
         var panelLength = (nuint)(inputs * PanelWidth);
-        ref var panels = ref MemoryMarshal.GetArrayDataReference(_panels);
+        ref var panels = ref PanelBase;
         ref var bias = ref MemoryMarshal.GetArrayDataReference(_bias);
         Span<float> staging = stackalloc float[RowPanels512 * PanelWidth];
         var p = 0;

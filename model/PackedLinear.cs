@@ -47,7 +47,12 @@ internal sealed partial class PackedLinear
     /// <summary>Panels per step of the 256-bit one-row kernel, also eight independent chains (the 512-bit one takes eight).</summary>
     private const int RowPanels = 4;
 
+    /// <summary>Alignment of every panel row: one cache line, so no 512-bit load of the weights straddles two.</summary>
+    private const int Alignment = 64;
+
+    /// <summary>The panels, from <see cref="_offset"/> on (pinned, so the alignment holds).</summary>
     private readonly float[] _panels;
+    private readonly int _offset;
     private readonly float[] _bias;
     private readonly int _panelCount;
 
@@ -61,7 +66,13 @@ internal sealed partial class PackedLinear
         Outputs = outputs;
         Inputs = inputs;
         _panelCount = (outputs + PanelWidth - 1) / PanelWidth;
-        _panels = new float[_panelCount * inputs * PanelWidth];
+        // Pinned (the pinned-object heap never moves it) and started on a cache line: each panel row is 64 bytes, so
+        // every row the kernels load is one line (misaligned, every 512-bit load straddles two and a one-row product,
+        // which only streams weights, slows down markedly).
+        var length = _panelCount * inputs * PanelWidth;
+        _panels = GC.AllocateArray<float>(length + (Alignment / sizeof(float)), pinned: true);
+        var misalignment = (int)(Marshal.UnsafeAddrOfPinnedArrayElement(_panels, 0) % Alignment);
+        _offset = misalignment == 0 ? 0 : (Alignment - misalignment) / sizeof(float);
         _bias = new float[_panelCount * PanelWidth];
         bias.CopyTo(_bias);
         for (var o = 0; o < outputs; o++)
@@ -71,10 +82,13 @@ internal sealed partial class PackedLinear
             var row = weight.Slice(o * inputs, inputs);
             for (var i = 0; i < inputs; i++)
             {
-                _panels[panel + (i * PanelWidth) + lane] = row[i];
+                _panels[_offset + panel + (i * PanelWidth) + lane] = row[i];
             }
         }
     }
+
+    /// <summary>The first float of the first panel.</summary>
+    private ref float PanelBase => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_panels), _offset);
 
     /// <summary>Input length of one row.</summary>
     public int Inputs { get; }
@@ -124,7 +138,7 @@ internal sealed partial class PackedLinear
             var output = y.Slice(r * Outputs, Outputs);
             for (var o = 0; o < Outputs; o++)
             {
-                var panel = _panels.AsSpan((o / PanelWidth) * Inputs * PanelWidth);
+                var panel = _panels.AsSpan(_offset + ((o / PanelWidth) * Inputs * PanelWidth));
                 var lane = o % PanelWidth;
                 var sum = _bias[o];
                 for (var i = 0; i < input.Length; i++)
