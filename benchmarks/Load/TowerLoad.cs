@@ -18,6 +18,7 @@ internal static class TowerLoad
     private const int Rounds = 5;
     private const int BatchUsers = 64;
     private const int BatchRounds = 20;
+    private const int BatchWarmupRounds = 3;
 
     /// <param name="Speedup">Full recompute over 50 items ÷ one incremental append of the 50th.</param>
     /// <param name="Details">Every figure, for the JSON report.</param>
@@ -122,7 +123,7 @@ internal static class TowerLoad
     /// <see cref="BatchUsers"/> users with real histories of mixed lengths (1–49 items, so no window slides), one step
     /// each: the 64 <see cref="UserTowerState.Append(ReadOnlySpan{float})"/> calls against one <see cref="UserTowerBatch.Append"/>
     /// over a second set of states rebuilt from the same histories. The two sets start identical every round; the order
-    /// alternates between rounds, and round 0 (JIT, caches) is discarded.
+    /// alternates between rounds, and the first <see cref="BatchWarmupRounds"/> rounds (JIT tiering, caches) are discarded.
     /// </summary>
     private static (double Speedup, float MaxAbsDiff, double RawStepUs, double BatchedStepUsPerUser) MeasureBatched(PreferenceModel model, float[][] contents)
     {
@@ -151,7 +152,7 @@ internal static class TowerLoad
         var batch = new UserTowerBatch(model);
         long singleTicks = 0, batchedTicks = 0;
         var maxDifference = 0f;
-        for (var round = 0; round < BatchRounds + 1; round++)
+        for (var round = 0; round < BatchWarmupRounds + BatchRounds; round++)
         {
             for (var u = 0; u < BatchUsers; u++)
             {
@@ -188,7 +189,7 @@ internal static class TowerLoad
                 }
             }
 
-            if (round > 0)
+            if (round >= BatchWarmupRounds)
             {
                 singleTicks += oneByOne;
                 batchedTicks += batched;
