@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -11,7 +10,7 @@ namespace Actors.Model;
 /// number of threads at once. Per-user incremental state lives in <see cref="UserTowerState"/>.
 /// The artifact contract (tensor names, shapes, manifest) is in <c>model/README.md</c>.
 /// </summary>
-public sealed class PreferenceModel
+public sealed partial class PreferenceModel
 {
     /// <summary>Weights file name inside an artifact folder.</summary>
     public const string WeightsFileName = "model.safetensors";
@@ -24,8 +23,7 @@ public sealed class PreferenceModel
 
     private readonly IReadOnlyList<TensorSpec> _specs;
     private readonly Dictionary<string, float[]> _tensors;
-    private readonly float[] _adaptorWeight;
-    private readonly float[] _adaptorBias;
+    private readonly PackedLinear _adaptor;
     private readonly float[]? _idEmbedding;
     private readonly string[] _itemIds;
     private readonly Dictionary<string, int>? _idRows;
@@ -35,8 +33,7 @@ public sealed class PreferenceModel
     private readonly Layer[] _layers;
     private readonly float[]? _finalNormWeight;
     private readonly float[]? _finalNormBias;
-    private readonly float[] _projectionWeight;
-    private readonly float[] _projectionBias;
+    private readonly PackedLinear _projection;
     private readonly float _attentionScale;
 
     private PreferenceModel(
@@ -60,8 +57,7 @@ public sealed class PreferenceModel
 
         _specs = config.TensorSpecs();
         _tensors = tensors;
-        _adaptorWeight = tensors["adaptor.weight"];
-        _adaptorBias = tensors["adaptor.bias"];
+        _adaptor = new PackedLinear(tensors["adaptor.weight"], tensors["adaptor.bias"], config.Hidden, config.ContentDimension);
         _position = config.Positions == PositionEncoding.Learned ? tensors["position.weight"] : null;
         if (config.InputNorm)
         {
@@ -72,7 +68,7 @@ public sealed class PreferenceModel
         _layers = new Layer[config.Layers];
         for (var i = 0; i < _layers.Length; i++)
         {
-            _layers[i] = new Layer(tensors, $"layers.{i}.");
+            _layers[i] = new Layer(tensors, $"layers.{i}.", config);
         }
 
         if (config.FinalNorm)
@@ -81,8 +77,7 @@ public sealed class PreferenceModel
             _finalNormBias = tensors["final_norm.bias"];
         }
 
-        _projectionWeight = tensors["projection.weight"];
-        _projectionBias = tensors["projection.bias"];
+        _projection = new PackedLinear(tensors["projection.weight"], tensors["projection.bias"], config.OutputDimension, config.Hidden);
         _attentionScale = 1f / MathF.Sqrt(config.Hidden / config.Heads);
         Version = version ?? HashVersion(SerializeWeights());
         var copy = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -355,7 +350,7 @@ public sealed class PreferenceModel
             {
                 var adapted = rented.AsSpan(0, Config.Hidden);
                 Adapt(content, IdRow(itemId), adapted);
-                Project(adapted, destination);
+                Project(adapted, 1, destination);
             }
             finally
             {
@@ -365,24 +360,24 @@ public sealed class PreferenceModel
             return;
         }
 
-        // A sequence of length one: the key/value caches hold a single row.
+        // A sequence of length one: the key/value caches hold a single row per layer.
         var h = Config.Hidden;
-        var length = (2 * h * Config.Layers) + h + ScratchLength(1);
-        var pooled = ArrayPool<float>.Shared.Rent(length);
+        var keys = ArrayPool<float>.Shared.Rent(h * Config.Layers);
+        var values = ArrayPool<float>.Shared.Rent(h * Config.Layers);
+        var pooled = ArrayPool<float>.Shared.Rent(h + ScratchLength(1, 1));
         try
         {
-            var buffer = pooled.AsSpan(0, length);
-            var keys = buffer[..(h * Config.Layers)];
-            var values = buffer.Slice(h * Config.Layers, h * Config.Layers);
-            var scratch = buffer[(2 * h * Config.Layers)..];
-            var x = scratch[..h];
+            var x = pooled.AsSpan(0, h);
             Adapt(content, IdRow(itemId), x);
-            Forward(x, 0, 1, keys, values, scratch[h..]);
-            Project(x, destination);
+            var slot = new CacheSlot(keys, values, 1, 0);
+            Forward(x, new ReadOnlySpan<CacheSlot>(in slot), pooled.AsSpan(h));
+            Project(x, 1, destination);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(pooled);
+            ArrayPool<float>.Shared.Return(values);
+            ArrayPool<float>.Shared.Return(keys);
         }
     }
 
@@ -405,7 +400,8 @@ public sealed class PreferenceModel
             throw new ArgumentException("The history is empty; a user embedding needs at least one item.", nameof(history));
         }
 
-        var state = new UserTowerState(this, MaxLength, 0);
+        // A window no longer than the history: the same positions, smaller caches.
+        var state = new UserTowerState(this, Math.Min(MaxLength, history.Count), 0);
         state.Rebuild(history, itemIds);
         return state.Embedding.ToArray();
     }
@@ -422,132 +418,11 @@ public sealed class PreferenceModel
     public UserTowerState CreateUserState(int? maxLength = null, int slack = 0) =>
         new(this, maxLength ?? MaxLength, slack);
 
-    /// <summary>Floats of scratch <see cref="Forward"/> needs for a window of <paramref name="capacity"/> positions.</summary>
-    internal int ScratchLength(int capacity) => (6 * Config.Hidden) + Config.FeedForward + capacity;
-
-    /// <summary>adaptor(content) into <paramref name="destination"/> (length h).</summary>
-    internal void Adapt(ReadOnlySpan<float> content, int idRow, Span<float> destination)
-    {
-        RequireLength(content.Length, ContentDimension, nameof(content));
-        TowerMath.Linear(_adaptorWeight, _adaptorBias, content, destination);
-        if (idRow >= 0 && _idEmbedding is not null)
-        {
-            var h = Config.Hidden;
-            TensorPrimitives.Add(destination, _idEmbedding.AsSpan(idRow * h, h), destination);
-        }
-    }
-
-    /// <summary>
-    /// Runs position <paramref name="position"/> through every layer. On entry <paramref name="x"/> holds the adaptor
-    /// output; on exit the final hidden state (after the final norm). Keys and values of positions before it must be in
-    /// the caches (per layer <paramref name="capacity"/> rows of h); this position's are written there.
-    /// </summary>
-    internal void Forward(Span<float> x, int position, int capacity, Span<float> keys, Span<float> values, Span<float> scratch)
-    {
-        var h = Config.Hidden;
-        if (_position is not null)
-        {
-            TensorPrimitives.Add(x, _position.AsSpan(position * h, h), x);
-        }
-
-        if (_inputNormWeight is not null)
-        {
-            TowerMath.LayerNorm(x, _inputNormWeight, _inputNormBias);
-        }
-
-        var normed = scratch[..h];
-        var context = scratch.Slice(h, h);
-        var attention = scratch.Slice(2 * h, h);
-        var qkv = scratch.Slice(3 * h, 3 * h);
-        var inner = scratch.Slice(6 * h, Config.FeedForward);
-        var scores = scratch.Slice((6 * h) + Config.FeedForward, position + 1);
-        for (var l = 0; l < _layers.Length; l++)
-        {
-            var layer = _layers[l];
-            var layerKeys = keys.Slice(l * capacity * h, capacity * h);
-            var layerValues = values.Slice(l * capacity * h, capacity * h);
-
-            // Self-attention block.
-            ReadOnlySpan<float> attentionInput = x;
-            if (Config.NormFirst)
-            {
-                x.CopyTo(normed);
-                TowerMath.LayerNorm(normed, layer.Norm1Weight, layer.Norm1Bias);
-                attentionInput = normed;
-            }
-
-            TowerMath.Linear(layer.InProjWeight, layer.InProjBias, attentionInput, qkv);
-            qkv.Slice(h, h).CopyTo(layerKeys.Slice(position * h, h));
-            qkv.Slice(2 * h, h).CopyTo(layerValues.Slice(position * h, h));
-            Attend(qkv[..h], position, layerKeys, layerValues, scores, context);
-            TowerMath.Linear(layer.OutProjWeight, layer.OutProjBias, context, attention);
-            TensorPrimitives.Add(x, attention, x);
-            if (!Config.NormFirst)
-            {
-                TowerMath.LayerNorm(x, layer.Norm1Weight, layer.Norm1Bias);
-            }
-
-            // Feed-forward block.
-            ReadOnlySpan<float> feedInput = x;
-            if (Config.NormFirst)
-            {
-                x.CopyTo(normed);
-                TowerMath.LayerNorm(normed, layer.Norm2Weight, layer.Norm2Bias);
-                feedInput = normed;
-            }
-
-            TowerMath.Linear(layer.Linear1Weight, layer.Linear1Bias, feedInput, inner);
-            TowerMath.Gelu(inner);
-            TowerMath.Linear(layer.Linear2Weight, layer.Linear2Bias, inner, attention);
-            TensorPrimitives.Add(x, attention, x);
-            if (!Config.NormFirst)
-            {
-                TowerMath.LayerNorm(x, layer.Norm2Weight, layer.Norm2Bias);
-            }
-        }
-
-        if (_finalNormWeight is not null)
-        {
-            TowerMath.LayerNorm(x, _finalNormWeight, _finalNormBias);
-        }
-    }
-
-    /// <summary>projection(hidden), L2-normalised, into <paramref name="destination"/> (length d_out).</summary>
-    internal void Project(ReadOnlySpan<float> hidden, Span<float> destination)
-    {
-        TowerMath.Linear(_projectionWeight, _projectionBias, hidden, destination);
-        TowerMath.L2Normalize(destination);
-    }
-
     internal static void RequireLength(int actual, int expected, string name)
     {
         if (actual != expected)
         {
             throw new ArgumentException($"Expected a vector of length {expected}, got {actual}.", name);
-        }
-    }
-
-    /// <summary>Causal multi-head attention of one query over cached positions 0..position.</summary>
-    private void Attend(ReadOnlySpan<float> query, int position, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, Span<float> scores, Span<float> context)
-    {
-        var h = Config.Hidden;
-        var headDimension = h / Config.Heads;
-        context.Clear();
-        for (var head = 0; head < Config.Heads; head++)
-        {
-            var offset = head * headDimension;
-            var q = query.Slice(offset, headDimension);
-            for (var j = 0; j <= position; j++)
-            {
-                scores[j] = TensorPrimitives.Dot(q, keys.Slice((j * h) + offset, headDimension)) * _attentionScale;
-            }
-
-            TowerMath.SoftMax(scores);
-            var headContext = context.Slice(offset, headDimension);
-            for (var j = 0; j <= position; j++)
-            {
-                TensorPrimitives.MultiplyAdd(values.Slice((j * h) + offset, headDimension), scores[j], headContext, headContext);
-            }
         }
     }
 
@@ -602,32 +477,5 @@ public sealed class PreferenceModel
         var temporary = path + ".tmp";
         File.WriteAllBytes(temporary, bytes);
         File.Move(temporary, path, overwrite: true);
-    }
-
-    private sealed class Layer(Dictionary<string, float[]> tensors, string prefix)
-    {
-        public float[] InProjWeight { get; } = tensors[prefix + "self_attn.in_proj_weight"];
-
-        public float[] InProjBias { get; } = tensors[prefix + "self_attn.in_proj_bias"];
-
-        public float[] OutProjWeight { get; } = tensors[prefix + "self_attn.out_proj.weight"];
-
-        public float[] OutProjBias { get; } = tensors[prefix + "self_attn.out_proj.bias"];
-
-        public float[] Linear1Weight { get; } = tensors[prefix + "linear1.weight"];
-
-        public float[] Linear1Bias { get; } = tensors[prefix + "linear1.bias"];
-
-        public float[] Linear2Weight { get; } = tensors[prefix + "linear2.weight"];
-
-        public float[] Linear2Bias { get; } = tensors[prefix + "linear2.bias"];
-
-        public float[] Norm1Weight { get; } = tensors[prefix + "norm1.weight"];
-
-        public float[] Norm1Bias { get; } = tensors[prefix + "norm1.bias"];
-
-        public float[] Norm2Weight { get; } = tensors[prefix + "norm2.weight"];
-
-        public float[] Norm2Bias { get; } = tensors[prefix + "norm2.bias"];
     }
 }

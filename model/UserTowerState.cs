@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Actors.Model;
 
 /// <summary>
@@ -14,13 +16,23 @@ namespace Actors.Model;
 /// </para>
 /// <para>
 /// Not thread-safe: one instance per user, used by one caller at a time (a grain's turn). The model it reads
-/// from is shared and immutable. All buffers are allocated once, at construction; Append does not allocate.
-/// Adaptor outputs are cached instead of content embeddings: they are a pure function of the content, so a
-/// recomputation from them is identical to one from the content and skips the d_c × h adaptor.
+/// from is shared and immutable. The caches are allocated once, at construction; an Append that does not slide
+/// allocates nothing, and a recomputation (a slide, <see cref="Rebuild(IEnumerable{float[]})"/>) borrows its block
+/// buffers from <see cref="ArrayPool{T}.Shared"/>. Adaptor outputs are cached instead of content embeddings: they are a
+/// pure function of the content, so a recomputation from them is identical to one from the content and skips the
+/// d_c × h adaptor.
+/// </para>
+/// <para>
+/// A recomputation runs a block of positions at a time through the model as one matrix product per linear layer,
+/// and <see cref="UserTowerBatch"/> steps many states at once the same way; both give the same floats as appending
+/// one item at a time, because every kernel computes each row exactly as the one-row kernel does.
 /// </para>
 /// </summary>
 public sealed class UserTowerState
 {
+    /// <summary>Positions per block of a recomputation.</summary>
+    private const int BlockRows = 32;
+
     private readonly PreferenceModel _model;
     private readonly int _hidden;
     private readonly int _capacity;
@@ -53,7 +65,7 @@ public sealed class UserTowerState
         _keys = new float[config.Layers * _capacity * _hidden];
         _values = new float[config.Layers * _capacity * _hidden];
         _state = new float[_hidden];
-        _scratch = new float[model.ScratchLength(_capacity)];
+        _scratch = new float[model.ScratchLength(1, _capacity)];
         _embedding = new float[config.OutputDimension];
     }
 
@@ -68,6 +80,9 @@ public sealed class UserTowerState
 
     /// <summary>Items in the current window (the newest ones appended).</summary>
     public int Count => _count;
+
+    /// <summary>Positions the caches hold: <see cref="MaxLength"/> + <see cref="Slack"/>.</summary>
+    internal int Capacity => _capacity;
 
     /// <summary>
     /// The current user embedding (length <see cref="PreferenceModel.OutputDimension"/>, L2-normalised);
@@ -87,19 +102,11 @@ public sealed class UserTowerState
     public void Append(ReadOnlySpan<float> content, string? itemId)
     {
         PreferenceModel.RequireLength(content.Length, _model.ContentDimension, nameof(content));
-        if (_count == _capacity)
-        {
-            var keep = MaxLength - 1;
-            _adapted.AsSpan((_count - keep) * _hidden, keep * _hidden).CopyTo(_adapted);
-            _count = 0;
-            for (var i = 0; i < keep; i++)
-            {
-                Step(project: false);
-            }
-        }
-
-        _model.Adapt(content, _model.IdRow(itemId), _adapted.AsSpan(_count * _hidden, _hidden));
-        Step(project: true);
+        _model.Adapt(content, _model.IdRow(itemId), _state);
+        var slot = BeginAppend(_state);
+        _model.Forward(_state, new ReadOnlySpan<CacheSlot>(in slot), _scratch);
+        _model.Project(_state, 1, _embedding);
+        _count++;
     }
 
     /// <summary>
@@ -134,25 +141,105 @@ public sealed class UserTowerState
             PreferenceModel.RequireLength(items[i].Length, _model.ContentDimension, nameof(history));
         }
 
-        _count = 0;
-        for (var i = start; i < items.Count; i++)
+        var length = items.Count - start;
+        var contentDimension = _model.ContentDimension;
+        var contents = ArrayPool<float>.Shared.Rent(Math.Min(length, BlockRows) * contentDimension);
+        var idRows = ArrayPool<int>.Shared.Rent(Math.Min(length, BlockRows));
+        try
         {
-            _model.Adapt(items[i], _model.IdRow(itemIds?[i]), _adapted.AsSpan(_count * _hidden, _hidden));
-            Step(project: i == items.Count - 1);
+            for (var first = 0; first < length; first += BlockRows)
+            {
+                var rows = Math.Min(BlockRows, length - first);
+                for (var r = 0; r < rows; r++)
+                {
+                    var i = start + first + r;
+                    items[i].CopyTo(contents.AsSpan(r * contentDimension, contentDimension));
+                    idRows[r] = _model.IdRow(itemIds?[i]);
+                }
+
+                _model.Adapt(contents.AsSpan(0, rows * contentDimension), idRows.AsSpan(0, rows), _adapted.AsSpan(first * _hidden, rows * _hidden));
+            }
         }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(idRows);
+            ArrayPool<float>.Shared.Return(contents);
+        }
+
+        Recompute(length, project: length > 0);
     }
 
     /// <summary>Empties the window.</summary>
     public void Clear() => _count = 0;
 
-    private void Step(bool project)
+    /// <summary>
+    /// First half of an append whose adaptor output is <paramref name="adapted"/>: slides a full window, stores the row
+    /// in the cache and returns where the forward pass of the new position keeps its keys and values.
+    /// </summary>
+    internal CacheSlot BeginAppend(ReadOnlySpan<float> adapted)
     {
-        _adapted.AsSpan(_count * _hidden, _hidden).CopyTo(_state);
-        _model.Forward(_state, _count, _capacity, _keys, _values, _scratch);
-        _count++;
-        if (project)
+        if (_count == _capacity)
         {
-            _model.Project(_state, _embedding);
+            var keep = MaxLength - 1;
+            _adapted.AsSpan((_count - keep) * _hidden, keep * _hidden).CopyTo(_adapted);
+            Recompute(keep, project: false);
         }
+
+        adapted.CopyTo(_adapted.AsSpan(_count * _hidden, _hidden));
+        return new CacheSlot(_keys, _values, _capacity, _count);
+    }
+
+    /// <summary>Second half of an append: the new position's embedding (already projected and normalised).</summary>
+    internal void EndAppend(ReadOnlySpan<float> embedding)
+    {
+        embedding.CopyTo(_embedding);
+        _count++;
+    }
+
+    /// <summary>
+    /// Runs positions 0..<paramref name="length"/>−1 from the cached adaptor outputs, <see cref="BlockRows"/> at a time,
+    /// refilling the key/value caches; projects the last one into <see cref="Embedding"/> when <paramref name="project"/>.
+    /// </summary>
+    private void Recompute(int length, bool project)
+    {
+        _count = 0;
+        if (length == 0)
+        {
+            return;
+        }
+
+        var block = Math.Min(length, BlockRows);
+        var x = ArrayPool<float>.Shared.Rent(block * _hidden);
+        var scratch = ArrayPool<float>.Shared.Rent(_model.ScratchLength(block, _capacity));
+        var slots = ArrayPool<CacheSlot>.Shared.Rent(block);
+        try
+        {
+            var rows = 0;
+            for (var first = 0; first < length; first += rows)
+            {
+                rows = Math.Min(BlockRows, length - first);
+                _adapted.AsSpan(first * _hidden, rows * _hidden).CopyTo(x);
+                for (var r = 0; r < rows; r++)
+                {
+                    slots[r] = new CacheSlot(_keys, _values, _capacity, first + r);
+                }
+
+                _model.Forward(x.AsSpan(0, rows * _hidden), slots.AsSpan(0, rows), scratch);
+            }
+
+            if (project)
+            {
+                _model.Project(x.AsSpan((rows - 1) * _hidden, _hidden), 1, _embedding);
+            }
+        }
+        finally
+        {
+            // Cleared: a pooled slot must not keep this state's caches reachable.
+            ArrayPool<CacheSlot>.Shared.Return(slots, clearArray: true);
+            ArrayPool<float>.Shared.Return(scratch);
+            ArrayPool<float>.Shared.Return(x);
+        }
+
+        _count = length;
     }
 }
