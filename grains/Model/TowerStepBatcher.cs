@@ -14,7 +14,7 @@ namespace Actors.Grains.Model;
 internal sealed class TowerStepBatcher : IDisposable
 {
     /// <summary>The most steps in one batched pass.</summary>
-    public const int MaxBatch = 64;
+    public const int MaxBatch = UserTowerBatch.MaxRowsPerPass;
 
     private readonly Channel<Step> _queue = Channel.CreateUnbounded<Step>(new UnboundedChannelOptions { SingleReader = true });
     private readonly UserTowerBatch _batch;
@@ -24,7 +24,7 @@ internal sealed class TowerStepBatcher : IDisposable
 
     public TowerStepBatcher(PreferenceModel model)
     {
-        _batch = new UserTowerBatch(model, MaxBatch);
+        _batch = new UserTowerBatch(model);
         _worker = Task.Run(RunAsync);
     }
 
