@@ -132,4 +132,10 @@ public sealed class TransitionOptions
 
     /// <summary>How often a shard with unsaved counts writes them to grain storage (and on deactivation). Default 1 s.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often each silo sends the transitions its user grains counted to the shards (one call per shard), instead
+    /// of a call per event batch: also how late a transition starts to count in retrieval. Default 100 ms.
+    /// </summary>
+    public TimeSpan SiloFlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 }

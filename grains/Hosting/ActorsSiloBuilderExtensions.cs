@@ -5,6 +5,7 @@ using Actors.Grains.Encoding;
 using Actors.Grains.Items;
 using Actors.Grains.Model;
 using Actors.Grains.Popularity;
+using Actors.Grains.Transitions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -41,7 +42,7 @@ public static class ActorsSiloBuilderExtensions
         services.AddOptions<TransitionOptions>().BindConfiguration(TransitionOptions.Section)
             .Validate(o => o.Shards is > 0 and <= 1024, "Transitions:Shards must be in 1..1024.")
             .Validate(o => o.MaxSuccessorsPerItem > 0, "Transitions:MaxSuccessorsPerItem must be positive.")
-            .Validate(o => o.FlushInterval > TimeSpan.Zero, "Transitions:FlushInterval must be positive.").ValidateOnStart();
+            .Validate(o => o.FlushInterval > TimeSpan.Zero && o.SiloFlushInterval > TimeSpan.Zero, "Transitions:FlushInterval and SiloFlushInterval must be positive.").ValidateOnStart();
         services.AddOptions<ItemOptions>().BindConfiguration(ItemOptions.Section)
             .Validate(o => o.MaxTextLength > 0, "Items:MaxTextLength must be positive.")
             .Validate(o => o.ContentCacheSize >= 0 && o.ContentCacheTtl >= TimeSpan.Zero, "Items:ContentCacheSize and ContentCacheTtl must not be negative.").ValidateOnStart();
@@ -70,6 +71,8 @@ public static class ActorsSiloBuilderExtensions
         services.AddSingleton<ItemContentCache>();
         services.AddSingleton<SiloPopularity>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloPopularity>());
+        services.AddSingleton<SiloTransitions>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloTransitions>());
 
         // One ONNX session per silo, shared by every encoder grain activation through one micro-batcher.
         services.AddSingleton(sp => new TextEncoder(

@@ -71,7 +71,8 @@ public sealed class ServingModel : IDisposable
     {
         public void Append(string itemId, float[] content) => state.Append(content, itemId);
 
-        public Task AppendAsync(string itemId, float[] content) => batcher.Value.AppendAsync(state, content, itemId);
+        public Task AppendAsync(IReadOnlyList<(string ItemId, float[] Content)> items) =>
+            batcher.Value.AppendAsync(state, items.Select(i => (i.Content, (string?)i.ItemId)).ToArray());
 
         public void Rebuild(IReadOnlyList<(string ItemId, float[] Content)> history) =>
             state.Rebuild(history.Select(h => h.Content), history.Select(h => (string?)h.ItemId).ToArray());
@@ -90,10 +91,11 @@ public interface IUserEmbedding
     void Append(string itemId, float[] content);
 
     /// <summary>
-    /// As <see cref="Append"/>, with the steps of the other users on this silo that arrive at about the same time run as
-    /// one batched pass (the result is the same within float rounding). Nothing else may use this instance until it completes.
+    /// <see cref="Append"/> of each of <paramref name="items"/> (oldest first), with the steps of the other users on this
+    /// silo that arrive at about the same time run as batched passes (the same result). Nothing else may use this
+    /// instance until it completes.
     /// </summary>
-    Task AppendAsync(string itemId, float[] content);
+    Task AppendAsync(IReadOnlyList<(string ItemId, float[] Content)> items);
 
     /// <summary>Starts over from <paramref name="history"/>, oldest first (e.g. on grain activation).</summary>
     void Rebuild(IReadOnlyList<(string ItemId, float[] Content)> history);
@@ -119,9 +121,12 @@ internal sealed class MeanUserEmbedding(int window) : IUserEmbedding
         }
     }
 
-    public Task AppendAsync(string itemId, float[] content)
+    public Task AppendAsync(IReadOnlyList<(string ItemId, float[] Content)> items)
     {
-        Append(itemId, content);
+        foreach (var (itemId, content) in items)
+        {
+            Append(itemId, content);
+        }
         return Task.CompletedTask;
     }
 

@@ -12,17 +12,17 @@ namespace Actors.Grains.Popularity;
 /// The fallback list is answered from that snapshot, in memory. Counts are best effort: those of the last interval
 /// are lost if the silo dies (as are the one-way calls they replace); events never are.
 /// </summary>
-internal sealed partial class SiloPopularity(
+internal sealed class SiloPopularity(
     IGrainFactory grains,
     IOptions<PopularityOptions> options,
     TimeProvider time,
-    ILogger<SiloPopularity> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+    ILogger<SiloPopularity> logger) : SiloAggregator(time, logger)
 {
     private readonly Lock _gate = new();
-    private readonly CancellationTokenSource _stopping = new();
     private Dictionary<string, DecayedScore> _pending = new(StringComparer.Ordinal);
     private Snapshot _snapshot = new([], DateTimeOffset.MinValue);
-    private Task? _loop;
+
+    protected override TimeSpan Interval => options.Value.FlushInterval;
 
     /// <summary>Counts one interaction with each of <paramref name="itemIds"/> at its timestamp.</summary>
     public void Record(IReadOnlyList<string> itemIds, IReadOnlyList<DateTimeOffset> timestamps)
@@ -47,7 +47,7 @@ internal sealed partial class SiloPopularity(
     {
         var snapshot = Volatile.Read(ref _snapshot);
         var excluded = exclude.Count == 0 ? null : new HashSet<string>(exclude, StringComparer.Ordinal);
-        var decay = (float)Math.Pow(0.5, (time.GetUtcNow() - snapshot.At).TotalSeconds / options.Value.HalfLife.TotalSeconds);
+        var decay = (float)Math.Pow(0.5, (Time.GetUtcNow() - snapshot.At).TotalSeconds / options.Value.HalfLife.TotalSeconds);
         var result = new List<ShardHit>(k);
         foreach (var hit in snapshot.Items)
         {
@@ -63,8 +63,8 @@ internal sealed partial class SiloPopularity(
         return [.. result];
     }
 
-    /// <summary>Sends the pending counts and reads the snapshot back once, now (tests; also what the timer does).</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    /// <summary>Sends the pending counts, then reads the snapshot back.</summary>
+    public override async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         Dictionary<string, DecayedScore> pending;
         lock (_gate)
@@ -75,7 +75,7 @@ internal sealed partial class SiloPopularity(
         var partitions = options.Value.Partitions;
         if (pending.Count > 0)
         {
-            var at = time.GetUtcNow();
+            var at = Time.GetUtcNow();
             var halfLife = options.Value.HalfLife;
             var byPartition = new Dictionary<int, (List<string> Items, List<double> Scores)>();
             foreach (var (itemId, score) in pending)
@@ -95,62 +95,8 @@ internal sealed partial class SiloPopularity(
         var size = options.Value.SnapshotSize;
         var tops = await Task.WhenAll(Enumerable.Range(0, partitions).Select(p => grains.GetGrain<IPopularityGrain>(p).TopAsync(size)));
         var merged = TopK.Merge(tops.Select(t => (IReadOnlyList<ScoredKey>)Array.ConvertAll(t, h => new ScoredKey(h.ItemId, h.Score))), size);
-        Volatile.Write(ref _snapshot, new Snapshot(Array.ConvertAll(merged, s => new ShardHit(s.Key, s.Score)), time.GetUtcNow()));
+        Volatile.Write(ref _snapshot, new Snapshot(Array.ConvertAll(merged, s => new ShardHit(s.Key, s.Score)), Time.GetUtcNow()));
     }
-
-    public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(SiloPopularity), ServiceLifecycleStage.Active, StartAsync, StopAsync);
-
-    public void Dispose() => _stopping.Dispose();
-
-    private Task StartAsync(CancellationToken cancellationToken)
-    {
-        _loop = RunAsync(_stopping.Token);
-        return Task.CompletedTask;
-    }
-
-    private async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync();
-        if (_loop is not null)
-        {
-            await _loop;
-        }
-        try
-        {
-            // The last interval's counts, while the cluster still answers.
-            await FlushAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogFlushFailed(ex.GetBaseException().Message);
-        }
-    }
-
-    private async Task RunAsync(CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(options.Value.FlushInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping))
-            {
-                try
-                {
-                    await FlushAsync(stopping);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
-                {
-                    LogFlushFailed(ex.GetBaseException().Message);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Popularity flush failed: {Error}; the counts of that interval are lost, the snapshot is kept")]
-    private partial void LogFlushFailed(string error);
 
     private sealed record Snapshot(ShardHit[] Items, DateTimeOffset At);
 }

@@ -3,7 +3,7 @@ using Actors.Grains.Hosting;
 using Actors.Grains.Items;
 using Actors.Grains.Model;
 using Actors.Grains.Popularity;
-using Actors.VectorIndex;
+using Actors.Grains.Transitions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
@@ -17,24 +17,24 @@ namespace Actors.Grains.Users;
 /// earlier positions; the content baseline keeps a running sum). The tower lives in memory and is rebuilt on
 /// activation from the history. Consumes the user's event stream by implicit subscription, a stream message (one event
 /// or a producer's batch) at a time; an event id is applied once. Every applied event also counts one item → next-item
-/// transition (the previous last item → its item) with the transition shards, whether or not the served model fuses them,
-/// and one interaction with this silo's popularity aggregate (<see cref="SiloPopularity"/>: no grain call).
+/// transition (the previous last item → its item) and one interaction in this silo's aggregates
+/// (<see cref="SiloTransitions"/>, <see cref="SiloPopularity"/>: no grain call), whether or not the served model fuses them.
 /// <para>
 /// An event batch costs the tower steps and one state write: the items' content embeddings come from the silo's cache
 /// (<see cref="ItemContentCache"/>; the missing ones asked of their items in parallel), and each step runs batched with
 /// the other users' steps on the silo (<see cref="IUserEmbedding.AppendAsync"/>). Profile and history reads interleave
-/// with an event batch in progress: they see the events applied so far, each with its embedding (the published
-/// embedding is replaced in the same turn the history grows).
+/// with an event batch in progress: they see the history and embedding from before the batch until the whole batch is
+/// in both (the published embedding is replaced in the same turn the history grows).
 /// </para>
 /// </summary>
 [ImplicitStreamSubscription(StreamNames.Interactions)]
 internal sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Actors)] IPersistentState<UserState> state,
     IOptions<UserOptions> options,
-    IOptions<TransitionOptions> transitionOptions,
     ServingModel model,
     ItemContentCache contents,
     SiloPopularity popularity,
+    SiloTransitions transitions,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<InteractionEvent>
 {
     private readonly HashSet<string> _appliedEventIds = new(StringComparer.Ordinal);
@@ -82,6 +82,7 @@ internal sealed partial class UserGrain(
         if (candidates.Count > 0)
         {
             var contentOf = await contents.GetAsync(GrainFactory, candidates.Select(e => e.ItemId).ToHashSet(StringComparer.Ordinal));
+            var steps = new List<(string ItemId, float[] Content)>(candidates.Count);
             foreach (var evt in candidates)
             {
                 if (contentOf[evt.ItemId] is not { } content)
@@ -90,8 +91,13 @@ internal sealed partial class UserGrain(
                     ActorsInstruments.RejectedEvents.Add(1);
                     continue;
                 }
-                await AppendAsync(evt, content);
                 applied.Add(evt);
+                steps.Add((evt.ItemId, content));
+            }
+            if (applied.Count > 0)
+            {
+                await _embedding.AppendAsync(steps);
+                Append(applied);
             }
         }
         if (applied.Count > 0)
@@ -110,7 +116,8 @@ internal sealed partial class UserGrain(
                 DeactivateOnIdle();
                 throw;
             }
-            await RecordTransitionsAsync(previous, applied);
+            // After the state write, so only events that are in the history count; best effort, never an event lost.
+            transitions.Record(previous, applied.ConvertAll(e => e.ItemId));
             popularity.Record(applied.ConvertAll(e => e.ItemId), applied.ConvertAll(e => e.Timestamp));
         }
         return applied.Count;
@@ -164,48 +171,26 @@ internal sealed partial class UserGrain(
         return candidates;
     }
 
-    /// <summary>One event into the history and the embedding; the history and the published embedding change together.</summary>
-    private async Task AppendAsync(InteractionEvent evt, float[] content)
+    /// <summary>
+    /// The applied events into the history, once the embedding holds them: the history and the published embedding
+    /// change in the same turn, so a read that interleaves sees both before or both after.
+    /// </summary>
+    private void Append(List<InteractionEvent> applied)
     {
-        await _embedding.AppendAsync(evt.ItemId, content);
-        state.State.History.Add(new HistoryEntry(evt.EventId, evt.ItemId, evt.Timestamp));
-        _appliedEventIds.Add(evt.EventId);
+        var now = DateTimeOffset.UtcNow;
+        foreach (var evt in applied)
+        {
+            state.State.History.Add(new HistoryEntry(evt.EventId, evt.ItemId, evt.Timestamp));
+            _appliedEventIds.Add(evt.EventId);
+            ActorsInstruments.EventDelay.Record((now - evt.Timestamp).TotalMilliseconds);
+        }
+        ActorsInstruments.EventsApplied.Add(applied.Count);
         _published = _embedding.Current();
-        ActorsInstruments.EventsApplied.Add(1);
-        ActorsInstruments.EventDelay.Record((DateTimeOffset.UtcNow - evt.Timestamp).TotalMilliseconds);
 
         while (state.State.History.Count > options.Value.HistoryLength)
         {
             RememberEvicted(state.State.History[0].EventId);
             state.State.History.RemoveAt(0);
-        }
-    }
-
-    /// <summary>
-    /// The item → next-item transitions the applied events add, in order (each event's item after the item before it
-    /// in the history), sent to the transition shards that own their source items: one one-way call per shard.
-    /// After the state write, so only events that are in the history count; a lost call loses counts, never events.
-    /// </summary>
-    private async Task RecordTransitionsAsync(string? previous, List<InteractionEvent> applied)
-    {
-        var shards = transitionOptions.Value.Shards;
-        var byShard = new Dictionary<int, List<ItemTransition>>();
-        foreach (var evt in applied)
-        {
-            if (previous is not null)
-            {
-                var shard = Partitioner.ShardOf(previous, shards);
-                if (!byShard.TryGetValue(shard, out var transitions))
-                {
-                    byShard[shard] = transitions = [];
-                }
-                transitions.Add(new ItemTransition(previous, evt.ItemId));
-            }
-            previous = evt.ItemId;
-        }
-        foreach (var (shard, transitions) in byShard)
-        {
-            await GrainFactory.GetGrain<ITransitionGrain>(shard).RecordAsync([.. transitions]);
         }
     }
 

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Logging;
+
+namespace Actors.Grains.Hosting;
+
+/// <summary>
+/// A silo-local buffer in front of grains that every event would otherwise call: grains on the silo add to it in
+/// memory, and from the moment the silo is active until it stops, <see cref="FlushAsync"/> runs every
+/// <see cref="Interval"/> (and once more while the silo stops) to send what accumulated, a few calls per interval
+/// whatever the event rate. A failed flush is logged and the loop goes on; what a flush loses is the subclass's to say.
+/// </summary>
+internal abstract partial class SiloAggregator(TimeProvider time, ILogger logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+
+    /// <summary>The clock the interval runs on.</summary>
+    protected TimeProvider Time { get; } = time;
+
+    /// <summary>How often <see cref="FlushAsync"/> runs.</summary>
+    protected abstract TimeSpan Interval { get; }
+
+    /// <summary>Sends what accumulated since the last call (tests call it directly).</summary>
+    public abstract Task FlushAsync(CancellationToken cancellationToken = default);
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(GetType().Name, ServiceLifecycleStage.Active, StartAsync, StopAsync);
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loop = RunAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_loop is not null)
+        {
+            await _loop;
+        }
+        try
+        {
+            // The last interval's, while the cluster still answers.
+            await FlushAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogFlushFailed(GetType().Name, ex.GetBaseException().Message);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(Interval, Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                try
+                {
+                    await FlushAsync(stopping);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    LogFlushFailed(GetType().Name, ex.GetBaseException().Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Aggregator} flush failed: {Error}")]
+    private partial void LogFlushFailed(string aggregator, string error);
+}
