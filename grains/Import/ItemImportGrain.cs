@@ -31,7 +31,7 @@ internal sealed partial class ItemImportGrain(
     ILogger<ItemImportGrain> logger) : Grain, IItemImportGrain
 {
     // Storage calls in flight per batch; the memory provider and blob storage both serve many at once.
-    private const int StorageConcurrency = 64;
+    private const int StorageConcurrency = 128;
 
     private IGrainStorage? _storage;
 
@@ -86,7 +86,6 @@ internal sealed partial class ItemImportGrain(
                 {
                     Text = batch.Texts[i],
                     Content = content.ToArray(),
-                    Item = model.ItemEmbedding(batch.ItemIds[i], content.ToArray()),
                     EncoderVersion = batch.EncoderVersion,
                     ModelVersion = model.Version,
                     UpdatedAt = now,
@@ -103,6 +102,13 @@ internal sealed partial class ItemImportGrain(
                 throughGrain.Add(i);
             }
         }
+
+        // The item tower over every new item, on the thread pool (the model is thread-safe): the one computation here.
+        await Task.Run(() => Parallel.ForEach(fresh, i =>
+        {
+            var state = records[i].State!;
+            state.Item = model.ItemEmbedding(batch.ItemIds[i], state.Content!);
+        }), cancellationToken);
 
         var stored = new bool[count];
         await ForEachAsync(fresh.Count, async j =>
