@@ -84,3 +84,56 @@ public sealed record Successors(
     [property: Id(0)] string Source,
     [property: Id(1)] string[] Items,
     [property: Id(2)] int[] Counts);
+
+/// <summary>
+/// Items for one index shard at once: row <c>i</c> of <see cref="Embeddings"/> (row-major, <see cref="Dimension"/> values
+/// a row) and <see cref="Texts"/>[i] belong to <see cref="ItemIds"/>[i], all computed with <see cref="ModelVersion"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Actors.IndexBatch")]
+public sealed record IndexBatch(
+    [property: Id(0)] string[] ItemIds,
+    [property: Id(1)] float[] Embeddings,
+    [property: Id(2)] int Dimension,
+    [property: Id(3)] string?[] Texts,
+    [property: Id(4)] string ModelVersion);
+
+/// <summary>
+/// One silo's search answer: its best items with their texts (<see cref="ScoredItem.Text"/> is empty when the shard was
+/// not given it), the cosine of the asked items it holds, and the shards it searched.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Actors.SiloSearchResult")]
+public sealed record SiloSearchResult(
+    [property: Id(0)] int[] Shards,
+    [property: Id(1)] ScoredItem[] Hits,
+    [property: Id(2)] ScoredItem[] Scored);
+
+/// <summary>What an import must match on the cluster it goes to.</summary>
+[GenerateSerializer, Immutable, Alias("Actors.ImportRules")]
+public sealed record ImportRules(
+    [property: Id(0)] string EncoderVersion,
+    [property: Id(1)] int Dimension,
+    [property: Id(2)] int MaxTextLength);
+
+/// <summary>
+/// Items with precomputed content embeddings: row <c>i</c> of <see cref="Contents"/> (row-major, the encoder's dimension a
+/// row) is the content embedding of <see cref="ItemIds"/>[i], whose text is <see cref="Texts"/>[i], made by encoder
+/// <see cref="EncoderVersion"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Actors.ItemImportBatch")]
+public sealed record ItemImportBatch(
+    [property: Id(0)] string[] ItemIds,
+    [property: Id(1)] string[] Texts,
+    [property: Id(2)] float[] Contents,
+    [property: Id(3)] string EncoderVersion);
+
+/// <summary>
+/// What an import batch did: <see cref="Stored"/> new records written, <see cref="Unchanged"/> records found stored
+/// identically, <see cref="Updated"/> records with other data imported through their item grains, and
+/// <see cref="Indexed"/> index entries the shards changed (0 when everything was there already).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Actors.ItemImportResult")]
+public sealed record ItemImportResult(
+    [property: Id(0)] int Stored,
+    [property: Id(1)] int Unchanged,
+    [property: Id(2)] int Updated,
+    [property: Id(3)] int Indexed);

@@ -65,34 +65,92 @@ public interface IGpuEncoderGrain : IGrainWithIntegerKey
     Task<(float[] Embedding, string EncoderVersion)> EncodeAsync(string text, CancellationToken cancellationToken = default);
 }
 
-/// <summary>One partition of the item index (key: shard number). Exact top-k over its items.</summary>
+/// <summary>
+/// One partition of the item index (key: shard number): the embeddings and display texts of the items that hash to it,
+/// exact top-k while small and HNSW beyond. Reads interleave with everything (the index is thread-safe), so they never
+/// wait behind a write's storage call; queries normally reach the shard's memory through <see cref="ISiloSearchGrain"/>.
+/// </summary>
 [Alias("Actors.IIndexShardGrain")]
 public interface IIndexShardGrain : IGrainWithIntegerKey
 {
-    /// <summary>Adds or replaces an item's embedding, computed with model <paramref name="modelVersion"/>.</summary>
+    /// <summary>
+    /// Adds or replaces an item's embedding, computed with model <paramref name="modelVersion"/>, and the text retrieval
+    /// shows it with (null: retrieval asks the item grain).
+    /// </summary>
     [Alias("Upsert")]
-    Task UpsertAsync(string itemId, float[] embedding, string modelVersion);
+    Task UpsertAsync(string itemId, float[] embedding, string modelVersion, string? text = null);
+
+    /// <summary>
+    /// Adds or replaces many items at once (one bulk add, one durable write); items the shard already holds with the same
+    /// embedding and text are left alone, so a repeated batch changes nothing. Returns how many items changed.
+    /// </summary>
+    [Alias("UpsertBatch")]
+    Task<int> UpsertBatchAsync(IndexBatch batch, CancellationToken cancellationToken = default);
 
     [Alias("Remove")]
     Task RemoveAsync(string itemId);
 
     /// <summary>The shard's best <paramref name="k"/> items for <paramref name="query"/>, best first, none of <paramref name="exclude"/>.</summary>
-    [Alias("Search")]
+    [Alias("Search"), ReadOnly, AlwaysInterleave]
     Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, CancellationToken cancellationToken = default);
 
-    [Alias("Count")]
+    [Alias("Count"), ReadOnly, AlwaysInterleave]
     Task<int> CountAsync();
 
     /// <summary>The ids of the items this shard holds, for audits and re-indexing.</summary>
-    [Alias("ListItemIds")]
+    [Alias("ListItemIds"), ReadOnly, AlwaysInterleave]
     Task<string[]> ListItemIdsAsync();
 
     /// <summary>
     /// The dot product of <paramref name="query"/> with each of <paramref name="itemIds"/> this shard holds (items it
     /// does not hold are left out), in the order asked: candidates that retrieval found other than by search.
     /// </summary>
-    [Alias("Score")]
+    [Alias("Score"), ReadOnly, AlwaysInterleave]
     Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Searches every index shard active on one silo in one local call (key: the silo's address, placed on that silo):
+/// retrieval asks one of these per silo instead of one grain per shard. Read-only and interleaving.
+/// </summary>
+[Alias("Actors.ISiloSearchGrain")]
+public interface ISiloSearchGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// The best <paramref name="k"/> items for <paramref name="query"/> over the silo's shards (none of
+    /// <paramref name="exclude"/>), the cosine of each of <paramref name="score"/> that those shards hold, and which
+    /// shards answered.
+    /// </summary>
+    [Alias("Search"), ReadOnly, AlwaysInterleave]
+    Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Bulk import of items whose content embeddings were computed elsewhere (stateless worker): writes new item records
+/// straight to grain storage, without activating their grains, and indexes them a shard batch at a time.
+/// </summary>
+[Alias("Actors.IItemImportGrain")]
+public interface IItemImportGrain : IGrainWithIntegerKey
+{
+    /// <summary>What an import must match on this cluster: the encoder version and dimension, the longest text.</summary>
+    [Alias("GetRules")]
+    Task<ImportRules> GetRulesAsync();
+
+    /// <summary>
+    /// Checks ids and texts against this cluster's rules (the ones <see cref="IItemGrain.UpsertAsync"/> applies) and
+    /// stores nothing; throws <see cref="ArgumentException"/> naming the first bad item. Lets an importer refuse a whole
+    /// import before any of it is stored.
+    /// </summary>
+    [Alias("Check")]
+    Task CheckAsync(string[] itemIds, string[] texts);
+
+    /// <summary>
+    /// Stores and indexes one batch. The whole batch is checked first (nothing of a bad batch is stored); new items are
+    /// written directly, items stored identically already are only made sure of in the index, items stored with other
+    /// data go through their item grains. Every item is stored before it is indexed. Idempotent.
+    /// </summary>
+    [Alias("Import")]
+    Task<ItemImportResult> ImportAsync(ItemImportBatch batch, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -164,7 +222,8 @@ public interface IPopularityGrain : IGrainWithIntegerKey
 }
 
 /// <summary>
-/// Federated retrieval (stateless worker): fans a query out to every index shard in parallel and merges the top-k.
+/// Federated retrieval (stateless worker): asks every silo's search grain in parallel (each searches the shards on its
+/// silo in one call) and merges the top-k.
 /// </summary>
 [Alias("Actors.IRetrievalGrain")]
 public interface IRetrievalGrain : IGrainWithIntegerKey

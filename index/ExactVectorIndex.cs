@@ -44,14 +44,18 @@ public sealed class ExactVectorIndex : IVectorIndex
         VectorChecks.ThrowIfInvalid(key, vector, Dimension);
 
         using var scope = _lock.Write();
-        if (!_rowByKey.TryGetValue(key, out var row))
+        UpsertLocked(key, vector);
+    }
+
+    /// <summary>Adds or replaces many keys under one lock (row <c>i</c> of <paramref name="vectors"/> for <c>keys[i]</c>).</summary>
+    public void UpsertMany(IReadOnlyList<string> keys, ReadOnlySpan<float> vectors)
+    {
+        VectorChecks.ThrowIfInvalidBatch(keys, vectors, Dimension);
+        using var scope = _lock.Write();
+        for (var i = 0; i < keys.Count; i++)
         {
-            row = _freeRows.Count > 0 ? _freeRows.Pop() : _rows++;
-            EnsureCapacity(row + 1);
-            _rowByKey[key] = row;
-            _keys[row] = key;
+            UpsertLocked(keys[i], vectors.Slice(i * Dimension, Dimension));
         }
-        vector.CopyTo(_vectors.AsSpan(row * Dimension, Dimension));
     }
 
     /// <summary>Removes <paramref name="key"/>; returns false when it was not there.</summary>
@@ -79,6 +83,19 @@ public sealed class ExactVectorIndex : IVectorIndex
     {
         using var scope = _lock.Read();
         return _rowByKey.TryGetValue(key, out var row) ? _vectors.AsSpan(row * Dimension, Dimension).ToArray() : null;
+    }
+
+    /// <summary>The dot product of <paramref name="query"/> with the vector of <paramref name="key"/>; false when the key is absent.</summary>
+    public bool TryScore(string key, ReadOnlySpan<float> query, out float score)
+    {
+        using var scope = _lock.Read();
+        if (query.Length != Dimension || !_rowByKey.TryGetValue(key, out var row))
+        {
+            score = 0;
+            return false;
+        }
+        score = TensorPrimitives.Dot(query, _vectors.AsSpan(row * Dimension, Dimension));
+        return true;
     }
 
     /// <summary>Every key in the index.</summary>
@@ -127,7 +144,25 @@ public sealed class ExactVectorIndex : IVectorIndex
         return top.ToArray();
     }
 
-    public void Dispose() => _lock.Dispose();
+    /// <summary>
+    /// Nothing to free but managed memory. The lock is left to the garbage collector rather than disposed, so a search that
+    /// took this index just before it was retired (a shard deactivating, the switch to HNSW) finishes instead of throwing.
+    /// </summary>
+    public void Dispose()
+    {
+    }
+
+    private void UpsertLocked(string key, ReadOnlySpan<float> vector)
+    {
+        if (!_rowByKey.TryGetValue(key, out var row))
+        {
+            row = _freeRows.Count > 0 ? _freeRows.Pop() : _rows++;
+            EnsureCapacity(row + 1);
+            _rowByKey[key] = row;
+            _keys[row] = key;
+        }
+        vector.CopyTo(_vectors.AsSpan(row * Dimension, Dimension));
+    }
 
     private void EnsureCapacity(int rows)
     {

@@ -15,6 +15,13 @@ public interface IVectorIndex : IDisposable
     /// <summary>Adds the vector under <paramref name="key"/>, or replaces the one it had.</summary>
     void Upsert(string key, ReadOnlySpan<float> vector);
 
+    /// <summary>
+    /// Adds or replaces many keys at once: row <c>i</c> of <paramref name="vectors"/> (row-major, <see cref="Dimension"/>
+    /// values a row) is the vector of <c>keys[i]</c>; a key given twice keeps its last row. The whole batch is checked
+    /// before any of it is applied.
+    /// </summary>
+    void UpsertMany(IReadOnlyList<string> keys, ReadOnlySpan<float> vectors);
+
     /// <summary>Removes <paramref name="key"/>; false when it was not there.</summary>
     bool Remove(string key);
 
@@ -23,6 +30,9 @@ public interface IVectorIndex : IDisposable
 
     /// <summary>A copy of the vector stored under <paramref name="key"/>; null when absent.</summary>
     float[]? GetVector(string key);
+
+    /// <summary>The dot product of <paramref name="query"/> with the vector of <paramref name="key"/>; false when the key is absent.</summary>
+    bool TryScore(string key, ReadOnlySpan<float> query, out float score);
 
     /// <summary>Every key in the index.</summary>
     string[] Keys();

@@ -18,6 +18,39 @@ internal static class VectorChecks
         }
     }
 
+    /// <summary>Checks a whole batch before any of it is applied: <paramref name="vectors"/> holds one row per key.</summary>
+    public static void ThrowIfInvalidBatch(IReadOnlyList<string> keys, ReadOnlySpan<float> vectors, int dimension)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (vectors.Length != (long)keys.Count * dimension)
+        {
+            throw new ArgumentException($"{keys.Count} keys need {keys.Count * (long)dimension} values ({dimension} a key); got {vectors.Length}.", nameof(vectors));
+        }
+        for (var i = 0; i < keys.Count; i++)
+        {
+            ThrowIfInvalid(keys[i], vectors.Slice(i * dimension, dimension), dimension);
+        }
+    }
+
+    /// <summary>The positions of <paramref name="keys"/> to apply, in order: a key given more than once keeps its last position.</summary>
+    public static List<int> LastOccurrences(IReadOnlyList<string> keys)
+    {
+        var last = new Dictionary<string, int>(keys.Count, StringComparer.Ordinal);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            last[keys[i]] = i;
+        }
+        var positions = new List<int>(last.Count);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (last[keys[i]] == i)
+            {
+                positions.Add(i);
+            }
+        }
+        return positions;
+    }
+
     public static void ThrowIfInvalidQuery(ReadOnlySpan<float> query, int k, int dimension)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);

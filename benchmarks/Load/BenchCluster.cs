@@ -20,6 +20,10 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public IServiceProvider SiloServices(int silo) => _cluster.GetSiloServiceProvider(_cluster.Silos[silo].SiloAddress);
 
+    public int SiloCount => _cluster.Silos.Count;
+
+    public SiloAddress SiloAddress(int silo) => _cluster.Silos[silo].SiloAddress;
+
     public static async Task<BenchCluster> StartAsync(int silos, IReadOnlyDictionary<string, string?> settings)
     {
         var all = new Dictionary<string, string?>(settings)

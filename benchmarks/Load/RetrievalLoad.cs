@@ -1,19 +1,44 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Actors.Dataset;
+using Actors.Grains.Hosting;
 using Actors.Grains.Model;
+using Actors.Ingest;
+using Actors.VectorIndex;
 
 namespace Actors.Benchmarks.Load;
 
 /// <summary>
-/// Recommendation latency on a 2-silo cluster over a synthetic catalog of realistic embeddings, measured from the client,
-/// and the recall@10 of those answers against an exact search over every item embedding computed locally.
+/// Recommendation latency and throughput on a 2-silo cluster over a synthetic catalog of realistic embeddings, measured
+/// from the client, and the recall@10 of those answers against an exact search over every item embedding computed
+/// locally; the catalog is loaded with the batch import (<see cref="CatalogImporter.ImportPrecomputedAsync"/>). Both are
+/// set against the raw library in the same run: one <see cref="HnswVectorIndex"/> (native USearch, no Orleans) over the
+/// same item vectors with the shards' index settings, bulk-added and queried by the same number of callers.
 /// </summary>
 internal static class RetrievalLoad
 {
     private const int K = 10;
+    private const int Callers = 8;
 
-    public sealed record Result(double P50, double P99, double Recall, JsonObject Details);
+    // The import's unit, and the raw bulk add's: a batch of this many items (split over the shards in the cluster).
+    private const int ImportBatch = 4096;
+
+    /// <summary>The retrieval figures; the named properties are the ones reported at the top level.</summary>
+    public sealed record Result(double P50, double P99, double Recall, JsonObject Details)
+    {
+        /// <summary>Cluster recommendations per second with 8 callers ÷ raw USearch searches per second with 8 callers.</summary>
+        public double RecommendQpsVsRawUsearch { get; init; }
+
+        /// <summary>p99 latency of a recommendation with 8 concurrent callers, from the client.</summary>
+        public double RecommendConcurrentP99Ms { get; init; }
+
+        /// <summary>Items per second through the batch import (stored, indexed, durable).</summary>
+        public double ImportItemsPerSecond { get; init; }
+
+        /// <summary>Items per second of a raw USearch bulk add of the same item vectors into one index.</summary>
+        public double RawUsearchAddItemsPerSecond { get; init; }
+    }
 
     public static async Task<Result> MeasureAsync(
         LoadSettings settings, UniSRecDataset dataset, float[][] contents, string encoderVersion, ServingModel serving, string? modelPath)
@@ -21,24 +46,32 @@ internal static class RetrievalLoad
         var catalog = SyntheticCatalog.Create(dataset, contents, settings.CatalogSize, seed: 2025);
         LoadHarness.Log($"synthetic catalog of {catalog.Count:N0} items generated around the {contents.Length:N0} real content embeddings");
 
+        // The cluster's index settings are the defaults (IndexOptions); the raw baseline uses the same ones for its one
+        // index of the whole catalog (so the whole search beam: each shard searches with its share of it).
+        var indexOptions = new IndexOptions { Shards = settings.Shards };
+        var hnsw = new IndexOptions { Shards = 1 }.Hnsw();
         var clusterSettings = LoadHarness.SiloSettings(modelPath);
-        clusterSettings["Index:Shards"] = settings.Shards.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        // Shard snapshots are persistence, measured elsewhere; during the bulk load they would copy whole partitions every 2 s.
-        clusterSettings["Index:SnapshotInterval"] = "01:00:00";
+        clusterSettings["Index:Shards"] = settings.Shards.ToString(CultureInfo.InvariantCulture);
         await using var cluster = await BenchCluster.StartAsync(2, clusterSettings);
 
-        var done = 0;
-        var importSeconds = await Stats.TimeConcurrentAsync(catalog.Count, 256, async i =>
+        // The batch import, durability included (batch records, snapshots as they fall due).
+        var (importItems, importContents) = catalog.ForImport();
+        var nextLog = catalog.Count / 10;
+        var progress = new Progress(p =>
         {
-            await cluster.Client.GetGrain<IItemGrain>(catalog.Ids[i]).ImportAsync(catalog.Texts[i], catalog.Content(i), encoderVersion);
-            var n = Interlocked.Increment(ref done);
-            if (n % (catalog.Count / 10) == 0)
+            if (p.Done >= Volatile.Read(ref nextLog))
             {
-                LoadHarness.Log($"  imported {n:N0} items");
+                Volatile.Write(ref nextLog, p.Done + (catalog.Count / 10));
+                LoadHarness.Log($"  imported {p.Done:N0} items");
             }
         });
+        var importer = new CatalogImporter(cluster.Client) { BatchSize = ImportBatch };
+        var importStarted = Stopwatch.GetTimestamp();
+        var imported = await importer.ImportPrecomputedAsync(importItems, importContents, encoderVersion, progress);
+        var importSeconds = Stopwatch.GetElapsedTime(importStarted).TotalSeconds;
         var indexed = await cluster.Client.GetGrain<IRetrievalGrain>(0).CountItemsAsync();
-        LoadHarness.Log($"catalog imported: {indexed:N0} items indexed in {importSeconds:F0} s ({catalog.Count / importSeconds:F0}/s)");
+        var importRate = catalog.Count / importSeconds;
+        LoadHarness.Log($"catalog imported: {imported.Stored:N0} stored, {indexed:N0} indexed in {importSeconds:F0} s ({importRate:F0}/s)");
 
         // Users with real histories (the Scientific training sequences), applied by direct calls.
         var sequences = dataset.TrainingSequences();
@@ -77,7 +110,7 @@ internal static class RetrievalLoad
 
         // Under concurrency: 8 callers.
         var concurrent = new List<double>(settings.Queries);
-        var concurrentSeconds = await Stats.TimeConcurrentAsync(settings.Queries, 8, async q =>
+        var concurrentSeconds = await Stats.TimeConcurrentAsync(settings.Queries, Callers, async q =>
         {
             var t0 = Stopwatch.GetTimestamp();
             await retrieval.RecommendAsync(userIds[q % userIds.Length], K);
@@ -87,36 +120,55 @@ internal static class RetrievalLoad
                 concurrent.Add(ms);
             }
         });
+        var clusterQps = settings.Queries / concurrentSeconds;
+        var concurrentP99 = Stats.Percentile(concurrent, 99);
+        LoadHarness.Log($"recommend ({Callers} callers): {clusterQps:F0}/s, p50 {Stats.Percentile(concurrent, 50):F2} ms, p99 {concurrentP99:F2} ms");
 
-        // Where the time goes: the user profile alone, and one shard's search alone, both from the client.
+        // Where the time goes: the user profile alone, one silo's search alone and one shard's search alone, from the client.
+        // Also the index's own answer (every silo's search, merged, before fusion re-ranks it), for its recall alone.
         var profiles = new List<double>();
+        var siloSearches = new List<double>();
         var shardSearches = new List<double>();
+        var silos = SiloSearchGrains(cluster);
         var shard = cluster.Client.GetGrain<IIndexShardGrain>(0);
         var profileOf = new UserProfile[userIds.Length];
+        var indexAnswers = new string[userIds.Length][];
         for (var j = 0; j < userIds.Length; j++)
         {
             var t0 = Stopwatch.GetTimestamp();
             profileOf[j] = await cluster.Client.GetGrain<IUserGrain>(userIds[j]).GetProfileAsync();
             profiles.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             var t1 = Stopwatch.GetTimestamp();
+            var first = await silos[0].SearchAsync(profileOf[j].Embedding!, K, profileOf[j].SeenItems, []);
+            siloSearches.Add(Stopwatch.GetElapsedTime(t1).TotalMilliseconds);
+            var rest = await Task.WhenAll(silos.Skip(1).Select(s => s.SearchAsync(profileOf[j].Embedding!, K, profileOf[j].SeenItems, [])));
+            indexAnswers[j] = [.. rest.Prepend(first).SelectMany(a => a.Hits).OrderByDescending(h => h.Score).Take(K).Select(h => h.ItemId)];
+            var t2 = Stopwatch.GetTimestamp();
             await shard.SearchAsync(profileOf[j].Embedding!, K, profileOf[j].SeenItems);
-            shardSearches.Add(Stopwatch.GetElapsedTime(t1).TotalMilliseconds);
+            shardSearches.Add(Stopwatch.GetElapsedTime(t2).TotalMilliseconds);
         }
 
         // Exact search over every item embedding, computed locally with the same serving model.
-        using var items = catalog.ItemEmbeddings(serving);
+        var vectors = catalog.ItemVectors(serving, out var dimension);
+        using var exactIndex = catalog.ExactIndex(vectors, dimension);
+        var excluded = profileOf.Select(p => (IReadOnlySet<string>)p.SeenItems.ToHashSet(StringComparer.Ordinal)).ToArray();
         var exactMs = new double[userIds.Length];
-        var recalls = new double[userIds.Length];
+        var exact = new ScoredKey[userIds.Length][];
         Parallel.For(0, userIds.Length, j =>
         {
             var t0 = Stopwatch.GetTimestamp();
-            var exact = items.Search(profileOf[j].Embedding!, K, profileOf[j].SeenItems.ToHashSet(StringComparer.Ordinal));
+            exact[j] = exactIndex.Search(profileOf[j].Embedding!, K, excluded[j]);
             exactMs[j] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            var got = answers[j].Items.Select(i => i.ItemId).ToHashSet(StringComparer.Ordinal);
-            recalls[j] = exact.Length == 0 ? 1 : exact.Count(e => got.Contains(e.Key)) / (double)exact.Length;
         });
+        var recalls = Enumerable.Range(0, userIds.Length).Select(j => RecallOf(exact[j], answers[j].Items.Select(i => i.ItemId))).ToArray();
         var recall = recalls.Average();
-        LoadHarness.Log($"recall@10 vs exact: {recall:F4}");
+        var indexRecall = Enumerable.Range(0, userIds.Length).Average(j => RecallOf(exact[j], indexAnswers[j]));
+        LoadHarness.Log($"recall@10 vs exact: {recall:F4} served (fused ranking), {indexRecall:F4} the index's own top-10");
+
+        // The raw library: one index of the same vectors, the same settings, bulk-added, then the same queries.
+        var raw = RawUsearch.Measure(catalog.Ids, vectors, dimension, hnsw, ImportBatch, profileOf, excluded, exact, settings.Queries, Callers);
+        var qpsVsRaw = clusterQps / raw.QueriesPerSecond;
+        LoadHarness.Log($"raw USearch: add {raw.AddItemsPerSecond:F0}/s, {Callers} callers {raw.QueriesPerSecond:F0}/s (cluster {qpsVsRaw:F2}x), 1 caller p50 {raw.P50Ms:F3} ms, recall {raw.Recall:F4}");
 
         var details = new JsonObject
         {
@@ -124,12 +176,17 @@ internal static class RetrievalLoad
             ["catalog_items"] = catalog.Count,
             ["items_indexed"] = indexed,
             ["real_items"] = contents.Length,
-            ["embedding_dimension"] = items.Dimension,
+            ["embedding_dimension"] = dimension,
             ["shards"] = settings.Shards,
-            ["hnsw_threshold"] = 20_000,
-            ["hnsw"] = "M 16, ef_construction 128, ef 128 (Index defaults)",
+            ["hnsw_threshold"] = indexOptions.HnswThreshold,
+            ["hnsw"] = $"M {hnsw.Connectivity}, ef_construction {hnsw.ExpansionAdd}, ef {hnsw.ExpansionSearch} over the catalog ({indexOptions.Hnsw().ExpansionSearch} a shard; at least {hnsw.ExpansionPerK} × k), {hnsw.Quantization} (Index defaults)",
+            ["quantization"] = hnsw.Quantization.ToString(),
+            ["import_batch"] = ImportBatch,
             ["import_seconds"] = Stats.Round(importSeconds, 1),
-            ["import_items_per_second"] = Stats.Round(catalog.Count / importSeconds, 0),
+            ["import_items_per_second"] = Stats.Round(importRate, 0),
+            ["import_stored"] = imported.Stored,
+            ["raw_usearch_add_items_per_second"] = Stats.Round(raw.AddItemsPerSecond, 0),
+            ["import_vs_raw_add"] = Stats.Round(importRate / raw.AddItemsPerSecond),
             ["query_users"] = userIds.Length,
             ["k"] = K,
             ["queries"] = latencies.Count,
@@ -138,16 +195,48 @@ internal static class RetrievalLoad
             ["p90_ms"] = Stats.Round(Stats.Percentile(latencies, 90)),
             ["max_ms"] = Stats.Round(latencies.Max()),
             ["partial_answers"] = partial,
-            ["concurrent_callers"] = 8,
-            ["concurrent_queries_per_second"] = Stats.Round(settings.Queries / concurrentSeconds, 0),
+            ["concurrent_callers"] = Callers,
+            ["concurrent_queries_per_second"] = Stats.Round(clusterQps, 0),
             ["concurrent_p50_ms"] = Stats.Round(Stats.Percentile(concurrent, 50)),
-            ["concurrent_p99_ms"] = Stats.Round(Stats.Percentile(concurrent, 99)),
+            ["concurrent_p99_ms"] = Stats.Round(concurrentP99),
+            ["recommend_concurrent_p99_ms"] = Stats.Round(concurrentP99),
+            ["raw_usearch_queries_per_second"] = Stats.Round(raw.QueriesPerSecond, 0),
+            ["recommend_qps_vs_raw_usearch"] = Stats.Round(qpsVsRaw),
+            ["raw_usearch_p50_ms"] = Stats.Round(raw.P50Ms),
+            ["raw_usearch_p99_ms"] = Stats.Round(raw.P99Ms),
+            ["raw_usearch_recall_at_10"] = Stats.Round(raw.Recall, 4),
+            ["raw_usearch_graph_mb"] = Stats.Round(raw.GraphBytes / 1e6, 0),
+            ["raw_usearch_kernels"] = raw.Acceleration,
             ["profile_call_p50_ms"] = Stats.Round(Stats.Median(profiles)),
+            ["one_silo_search_call_p50_ms"] = Stats.Round(Stats.Median(siloSearches)),
+            ["one_silo_search_call_p99_ms"] = Stats.Round(Stats.Percentile(siloSearches, 99)),
             ["one_shard_search_call_p50_ms"] = Stats.Round(Stats.Median(shardSearches)),
             ["one_shard_search_call_p99_ms"] = Stats.Round(Stats.Percentile(shardSearches, 99)),
             ["local_exact_search_p50_ms"] = Stats.Round(Stats.Median(exactMs)),
             ["recall_min"] = Stats.Round(recalls.Min()),
+            ["index_recall_at_10_vs_exact"] = Stats.Round(indexRecall, 4),
         };
-        return new Result(Stats.Round(p50), Stats.Round(p99), Stats.Round(recall, 4), details);
+        return new Result(Stats.Round(p50), Stats.Round(p99), Stats.Round(recall, 4), details)
+        {
+            RecommendQpsVsRawUsearch = Stats.Round(qpsVsRaw),
+            RecommendConcurrentP99Ms = Stats.Round(concurrentP99),
+            ImportItemsPerSecond = Stats.Round(importRate, 0),
+            RawUsearchAddItemsPerSecond = Stats.Round(raw.AddItemsPerSecond, 0),
+        };
+    }
+
+    internal static double RecallOf(ScoredKey[] exact, IEnumerable<string> got)
+    {
+        var answered = got.ToHashSet(StringComparer.Ordinal);
+        return exact.Length == 0 ? 1 : exact.Count(e => answered.Contains(e.Key)) / (double)exact.Length;
+    }
+
+    /// <summary>Every silo's search grain, addressed as retrieval addresses them.</summary>
+    private static ISiloSearchGrain[] SiloSearchGrains(BenchCluster cluster) =>
+        [.. Enumerable.Range(0, cluster.SiloCount).Select(s => cluster.Client.GetGrain<ISiloSearchGrain>(Grains.Placement.SiloKeyedPlacement.KeyOf(cluster.SiloAddress(s))))];
+
+    private sealed class Progress(Action<ImportProgress> report) : IProgress<ImportProgress>
+    {
+        public void Report(ImportProgress value) => report(value);
     }
 }

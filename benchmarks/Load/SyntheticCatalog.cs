@@ -35,6 +35,30 @@ internal sealed class SyntheticCatalog
     /// <summary>A copy of item <paramref name="i"/>'s content embedding.</summary>
     public float[] Content(int i) => _contents.AsSpan(i * Dimension, Dimension).ToArray();
 
+    /// <summary>Every item as the importer takes it: id and text, and a view (no copy) of its content embedding.</summary>
+    public (IReadOnlyList<CatalogItem> Items, IReadOnlyList<ReadOnlyMemory<float>> Contents) ForImport()
+    {
+        var items = new CatalogItem[Count];
+        var contents = new ReadOnlyMemory<float>[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            items[i] = new CatalogItem(i, Ids[i], Texts[i]);
+            contents[i] = _contents.AsMemory(i * Dimension, Dimension);
+        }
+        return (items, contents);
+    }
+
+    /// <summary>Every item embedding (the serving model's item tower over each content), row-major in catalog order.</summary>
+    public float[] ItemVectors(ServingModel serving, out int dimension)
+    {
+        var first = serving.ItemEmbedding(Ids[0], Content(0));
+        var width = first.Length;
+        var rows = new float[(long)Count * width];
+        Parallel.For(0, Count, i => serving.ItemEmbedding(Ids[i], Content(i)).CopyTo(rows, i * width));
+        dimension = width;
+        return rows;
+    }
+
     public static SyntheticCatalog Create(UniSRecDataset dataset, float[][] contents, int count, int seed)
     {
         var dimension = contents[0].Length;
@@ -75,16 +99,11 @@ internal sealed class SyntheticCatalog
         return new SyntheticCatalog(ids, texts, flat, dimension);
     }
 
-    /// <summary>Every item embedding (the serving model's item tower over each content) in an exact index, for recall.</summary>
-    public ExactVectorIndex ItemEmbeddings(ServingModel serving)
+    /// <summary>Item embeddings (<see cref="ItemVectors"/>) in an exact index, for recall.</summary>
+    public ExactVectorIndex ExactIndex(float[] itemVectors, int dimension)
     {
-        ExactVectorIndex? index = null;
-        for (var i = 0; i < Count; i++)
-        {
-            var item = serving.ItemEmbedding(Ids[i], Content(i));
-            index ??= new ExactVectorIndex(item.Length, Count);
-            index.Upsert(Ids[i], item);
-        }
-        return index!;
+        var index = new ExactVectorIndex(dimension, Count);
+        index.UpsertMany(Ids, itemVectors);
+        return index;
     }
 }

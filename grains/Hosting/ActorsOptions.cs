@@ -5,10 +5,14 @@ public sealed class IndexOptions
 {
     public const string Section = "Index";
 
-    /// <summary>Number of index shard grains the catalog is hash-partitioned over. Default 4.</summary>
-    public int Shards { get; set; } = 4;
+    /// <summary>
+    /// Number of index shard grains the catalog is hash-partitioned over. A query searches every shard, each with its own
+    /// graph, so its cost grows with the number of shards; spread placement puts one shard per silo. Default 2: as many
+    /// as the silos of a small cluster (set it to the number of silos; more only to split a catalog too large for one).
+    /// </summary>
+    public int Shards { get; set; } = 2;
 
-    /// <summary>How often a shard with unsaved changes writes its snapshot. Default 2 s.</summary>
+    /// <summary>How often a shard with unsaved single changes writes its snapshot. Default 2 s.</summary>
     public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
@@ -29,15 +33,34 @@ public sealed class IndexOptions
     /// <summary>HNSW candidate list while inserting (efConstruction). Default 128.</summary>
     public int HnswExpansionAdd { get; set; } = 128;
 
-    /// <summary>HNSW candidate list while searching (ef). Default 128.</summary>
-    public int HnswExpansionSearch { get; set; } = 128;
+    /// <summary>
+    /// The search beam (ef) of a query over the whole catalog. Each of the <see cref="Shards"/> shards, a hash sample of the
+    /// catalog, searches with its share, ef / Shards (and at least <see cref="HnswExpansionPerK"/> × k), so a query
+    /// explores about as many candidates, and costs about as much, whatever the shard count. Default 1,024: measured on the
+    /// load harness's 1,000,000-item catalog (dense clusters of near-duplicates) it gives recall@10 0.955–0.96 against
+    /// exact search with one shard or two (512 each); 512 gives 0.90–0.92, 128 gives 0.75–0.84.
+    /// </summary>
+    public int HnswExpansionSearch { get; set; } = 1024;
 
-    /// <summary>The graph parameters above, for the vector index.</summary>
+    /// <summary>k-aware expansion: a search for k items keeps at least this many candidates per item (ef ≥ this × k). Default 4.</summary>
+    public int HnswExpansionPerK { get; set; } = 4;
+
+    /// <summary>
+    /// How the HNSW graph stores vectors: <c>F32</c>, <c>F16</c> (half the memory) or <c>I8</c> (a quarter). Candidates
+    /// are always ranked by their exact float vectors. Default F16: on the 1,000,000-item harness catalog its recall@10
+    /// was within ±0.01 of F32 at every beam measured (128 to 1,024), while I8 lost 0.05–0.08 (0.69 against 0.75–0.77 at
+    /// ef 128 with one shard); at 100,000 items all three reach 0.95 at ef 128.
+    /// </summary>
+    public Actors.VectorIndex.VectorQuantization Quantization { get; set; } = Actors.VectorIndex.VectorQuantization.F16;
+
+    /// <summary>The graph parameters above, for one shard's vector index (its share of the search beam).</summary>
     public Actors.VectorIndex.HnswOptions Hnsw() => new()
     {
         Connectivity = HnswConnectivity,
         ExpansionAdd = HnswExpansionAdd,
-        ExpansionSearch = HnswExpansionSearch,
+        ExpansionSearch = Math.Max(1, (HnswExpansionSearch + Shards - 1) / Shards),
+        ExpansionPerK = HnswExpansionPerK,
+        Quantization = Quantization,
     };
 }
 

@@ -2,8 +2,10 @@ using Actors.Encoder;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Actors.Grains.Encoding;
+using Actors.Grains.Index;
 using Actors.Grains.Items;
 using Actors.Grains.Model;
+using Actors.Grains.Placement;
 using Actors.Grains.Popularity;
 using Actors.Grains.Transitions;
 using Microsoft.Extensions.Configuration;
@@ -27,8 +29,9 @@ public static class ActorsSiloBuilderExtensions
         services.AddOptions<EncoderOptions>().BindConfiguration("Encoder").ValidateOnStart();
         services.AddOptions<IndexOptions>().BindConfiguration(IndexOptions.Section)
             .Validate(o => o.Shards is > 0 and <= 1024, "Index:Shards must be in 1..1024.")
-            .Validate(o => o.HnswThreshold >= 0 && o.HnswConnectivity > 1 && o.HnswExpansionAdd > 0 && o.HnswExpansionSearch > 0,
-                "Index:HnswThreshold must not be negative; HnswConnectivity must exceed 1; the HNSW expansions must be positive.").ValidateOnStart();
+            .Validate(o => o.HnswThreshold >= 0 && o.HnswConnectivity > 1 && o.HnswExpansionAdd > 0 && o.HnswExpansionSearch > 0 && o.HnswExpansionPerK > 0,
+                "Index:HnswThreshold must not be negative; HnswConnectivity must exceed 1; the HNSW expansions must be positive.")
+            .Validate(o => Enum.IsDefined(o.Quantization), "Index:Quantization must be F32, F16 or I8.").ValidateOnStart();
         services.AddOptions<UserOptions>().BindConfiguration(UserOptions.Section)
             .Validate(o => o.HistoryLength is > 0 and <= 10_000, "Users:HistoryLength must be in 1..10000.")
             .Validate(o => o.RememberedEventIds >= 0, "Users:RememberedEventIds must not be negative.").ValidateOnStart();
@@ -51,6 +54,11 @@ public static class ActorsSiloBuilderExtensions
         // instead of the default Newtonsoft JSON, which was the largest CPU cost of applying an event (profiled with
         // dotnet-trace on the load harness) and triples the size of shard snapshots.
         services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
+
+        // The index: shards spread one per silo, each silo's shards searched in one local call by its search grain.
+        services.AddSingleton<SiloShardRegistry>();
+        builder.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
+        builder.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
 
         services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section);
         services.AddSingleton(sp => ServingModel.Load(sp.GetRequiredService<IOptions<ModelOptions>>().Value.Path, AppContext.BaseDirectory));

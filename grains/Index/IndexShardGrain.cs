@@ -1,54 +1,86 @@
-using System.Numerics.Tensors;
 using Actors.Grains.Hosting;
 using Actors.Grains.Model;
+using Actors.Grains.Placement;
 using Actors.VectorIndex;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Placement;
+using Orleans.Storage;
 
 namespace Actors.Grains.Index;
 
 /// <summary>
 /// One partition of the item index: exact top-k while small, an HNSW graph once it passes <c>Index:HnswThreshold</c>
-/// (<see cref="AdaptiveVectorIndex"/>); items are added, updated and removed in place.
-/// The embeddings are snapshotted to grain storage at most every <see cref="IndexOptions.SnapshotInterval"/>
-/// and on deactivation, so a reactivated shard answers without re-encoding anything.
-/// Hash-based placement spreads the shards over the silos.
+/// (<see cref="AdaptiveVectorIndex"/>); items are added, updated and removed in place, singly or a batch at a time.
+/// The index lives in a <see cref="ShardIndex"/> registered with the silo's <see cref="SiloShardRegistry"/>, where the
+/// silo's search grain reads it directly; the grain itself is the partition's writer and owner of its durability:
+/// single changes are journalled by id before they are acknowledged, batches are written whole to records of their own,
+/// and a snapshot of the embeddings folds both in (at most every <see cref="IndexOptions.SnapshotInterval"/> for single
+/// changes, once the batches since the last one reach half the shard), so a reactivated shard answers without
+/// re-encoding anything. Spread placement puts shard n on silo n mod count; keep-alive, because queries no longer call
+/// the grain and idle collection would otherwise drop a busy index.
 /// </summary>
-[HashBasedPlacement]
+[SpreadPlacement, KeepAlive]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The index is disposed in OnDeactivateAsync, where a grain's lifetime ends.")]
 internal sealed partial class IndexShardGrain(
     [PersistentState("shard", StorageNames.Actors)] IPersistentState<ShardState> state,
     [PersistentState("shard-journal", StorageNames.Actors)] IPersistentState<ShardJournal> journal,
     IOptions<IndexOptions> options,
     ServingModel model,
+    SiloShardRegistry registry,
+    IServiceProvider services,
     ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain
 {
     private readonly HashSet<string> _awaitingReindex = new(StringComparer.Ordinal);
-    private AdaptiveVectorIndex? _index;
+
+    // ETags of the batch records written or read since the last snapshot, to delete them once it folds them in.
+    private readonly Dictionary<long, string?> _batchETags = [];
+    private ShardIndex _index = null!;
+    private IGrainStorage? _storage;
     private bool _dirty;
+    private int _batchedSinceSnapshot;
 
     private long Shard => this.GetPrimaryKeyLong();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    private IGrainStorage Storage => _storage ??= services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Actors);
+
+    private static string BatchStateName(long sequence) => $"shard-batch-{sequence}";
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var (itemId, embedding) in state.State.Embeddings)
+        _index = new ShardIndex((int)Shard, options.Value.HnswThreshold, options.Value.Hnsw());
+        var staleModel = false;
+        if (state.State.Embeddings.Count > 0)
         {
-            IndexFor(embedding.Length).Upsert(itemId, embedding);
+            RestoreSnapshot();
+            staleModel = state.State.ModelVersion != model.Version;
         }
-        // Changes acknowledged after the snapshot was taken, in order: removals are applied here, set embeddings are
-        // fetched again from their items by a one-way request (a call that waited here could wait on this shard).
+        // Changes acknowledged after the snapshot, in the order applied: batches are read back whole, single removals are
+        // applied here, single sets are fetched again from their items by a one-way request (a call that waited here
+        // could wait on this shard).
         var reindex = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var change in journal.State.Changes)
+        var changes = journal.State.Changes;
+        var next = 0;
+        foreach (var batchRef in journal.State.Batches)
         {
-            if (change.Removed)
+            for (; next < Math.Min(batchRef.AfterChanges, changes.Count); next++)
             {
-                _index?.Remove(change.ItemId);
-                reindex.Remove(change.ItemId);
+                Replay(changes[next], reindex);
             }
-            else
+            var batch = await ReadBatchAsync(batchRef.Sequence, cancellationToken);
+            if (batch is null)
             {
-                reindex.Add(change.ItemId);
+                LogBatchMissing(Shard, batchRef.Sequence);
+                continue;
             }
+            _index.UpsertMany(batch.ItemIds, batch.Embeddings, batch.Dimension, batch.Texts);
+            reindex.ExceptWith(batch.ItemIds);
+            staleModel |= batch.ModelVersion != model.Version;
+            _batchedSinceSnapshot += batch.ItemIds.Length;
+        }
+        for (; next < changes.Count; next++)
+        {
+            Replay(changes[next], reindex);
         }
         foreach (var itemId in reindex)
         {
@@ -59,27 +91,30 @@ internal sealed partial class IndexShardGrain(
         {
             LogReplaying(Shard, reindex.Count);
         }
-        _dirty = journal.State.Changes.Count > 0;
-        var restored = _index?.Count ?? 0;
+        _dirty = changes.Count > 0;
+        var restored = _index.Count;
         LogActivated(Shard, restored);
-        if (restored > 0 && state.State.ModelVersion != model.Version)
+        if (restored > 0 && staleModel)
         {
             // A new model was deployed: the items recompute their embeddings (no re-encoding) and upsert them here.
             // One-way calls, so this shard never waits on an item that is waiting on it.
             LogModelChanged(Shard, state.State.ModelVersion, model.Version, restored);
-            foreach (var itemId in _index!.Keys())
+            foreach (var itemId in _index.Index!.Keys())
             {
                 _ = GrainFactory.GetGrain<IItemGrain>(itemId).RefreshAsync();
             }
         }
         // The snapshot lives in the index from here on; the state object is refilled only when written.
         state.State.Embeddings.Clear();
+        state.State.Texts.Clear();
+        registry.Register(_index);
         this.RegisterGrainTimer(SnapshotIfDirtyAsync, options.Value.SnapshotInterval, options.Value.SnapshotInterval);
-        return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // Searches on this silo stop seeing the shard before its index goes; a new activation registers its own.
+        registry.Unregister(_index);
         try
         {
             await SnapshotIfDirtyAsync(cancellationToken);
@@ -87,16 +122,16 @@ internal sealed partial class IndexShardGrain(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Typically storage already gone while the silo shuts down. Nothing is lost: every change since the last
-            // snapshot is in the journal, written before the change was acknowledged.
-            LogSnapshotOnDeactivationFailed(this.GetPrimaryKeyLong(), reason.ReasonCode.ToString(), ex.GetBaseException().Message);
+            // snapshot is in the journal or a batch record, written before the change was acknowledged.
+            LogSnapshotOnDeactivationFailed(Shard, reason.ReasonCode.ToString(), ex.GetBaseException().Message);
         }
         finally
         {
-            _index?.Dispose();
+            _index.Dispose();
         }
     }
 
-    public async Task UpsertAsync(string itemId, float[] embedding, string modelVersion)
+    public async Task UpsertAsync(string itemId, float[] embedding, string modelVersion, string? text = null)
     {
         if (modelVersion != model.Version)
         {
@@ -104,14 +139,41 @@ internal sealed partial class IndexShardGrain(
             // logged so that mixed embedding spaces are visible; the item is refreshed when it next activates.
             LogForeignModel(Shard, itemId, modelVersion, model.Version);
         }
-        IndexFor(embedding.Length).Upsert(itemId, embedding);
+        _index.Upsert(itemId, embedding, text);
         _awaitingReindex.Remove(itemId);
         await JournalAsync(new ShardChange(itemId, Removed: false));
     }
 
+    public async Task<int> UpsertBatchAsync(IndexBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var (itemIds, embeddings, texts) = Changed(batch);
+        if (itemIds.Count == 0)
+        {
+            return 0;
+        }
+        if (batch.ModelVersion != model.Version)
+        {
+            LogForeignModel(Shard, itemIds[0], batch.ModelVersion, model.Version);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        // The bulk add runs its graph inserts on several threads; reads go on meanwhile (they interleave).
+        await Task.Run(() => _index.UpsertMany(itemIds, embeddings, batch.Dimension, texts), CancellationToken.None);
+        _awaitingReindex.ExceptWith(itemIds);
+        await JournalBatchAsync(new ShardBatchState
+        {
+            ItemIds = [.. itemIds],
+            Embeddings = embeddings,
+            Dimension = batch.Dimension,
+            Texts = [.. texts],
+            ModelVersion = batch.ModelVersion,
+        });
+        return itemIds.Count;
+    }
+
     public async Task RemoveAsync(string itemId)
     {
-        if (_index?.Remove(itemId) ?? false)
+        if (_index.Remove(itemId))
         {
             await JournalAsync(new ShardChange(itemId, Removed: true));
         }
@@ -119,55 +181,105 @@ internal sealed partial class IndexShardGrain(
 
     public Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, CancellationToken cancellationToken = default)
     {
-        if (_index is null || _index.Count == 0)
-        {
-            return Task.FromResult(Array.Empty<ShardHit>());
-        }
         var hits = _index.Search(query, k, exclude.Length == 0 ? null : new HashSet<string>(exclude, StringComparer.Ordinal));
-        var result = new ShardHit[hits.Length];
-        for (var i = 0; i < hits.Length; i++)
-        {
-            result[i] = new ShardHit(hits[i].Key, hits[i].Score);
-        }
-        return Task.FromResult(result);
+        return Task.FromResult(Array.ConvertAll(hits, h => new ShardHit(h.Key, h.Score)));
     }
 
     public Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(itemIds);
-        if (_index is null || _index.Count == 0)
+        if (_index.Index is { } index && query.Length != index.Dimension)
         {
-            return Task.FromResult(Array.Empty<ShardHit>());
-        }
-        if (query.Length != _index.Dimension)
-        {
-            throw new ArgumentException($"Query has {query.Length} dimensions; shard {Shard} holds {_index.Dimension}.", nameof(query));
+            throw new ArgumentException($"Query has {query.Length} dimensions; shard {Shard} holds {index.Dimension}.", nameof(query));
         }
         var result = new List<ShardHit>(itemIds.Length);
         foreach (var itemId in itemIds)
         {
-            // The same dot product the exact search ranks by.
-            if (itemId is not null && _index.GetVector(itemId) is { } embedding)
+            // The same dot product the search ranks by.
+            if (itemId is not null && _index.TryScore(itemId, query, out var score))
             {
-                result.Add(new ShardHit(itemId, TensorPrimitives.Dot(query, embedding)));
+                result.Add(new ShardHit(itemId, score));
             }
         }
         return Task.FromResult(result.ToArray());
     }
 
-    public Task<int> CountAsync() => Task.FromResult(_index?.Count ?? 0);
+    public Task<int> CountAsync() => Task.FromResult(_index.Count);
 
-    public Task<string[]> ListItemIdsAsync() => Task.FromResult(_index?.Keys() ?? []);
+    public Task<string[]> ListItemIdsAsync() => Task.FromResult(_index.Index?.Keys() ?? []);
 
-    private AdaptiveVectorIndex IndexFor(int dimension)
+    private void RestoreSnapshot()
     {
-        _index ??= new AdaptiveVectorIndex(dimension, options.Value.HnswThreshold, options.Value.Hnsw());
-        if (_index.Dimension != dimension)
+        var embeddings = state.State.Embeddings;
+        var dimension = embeddings.First().Value.Length;
+        var itemIds = new string[embeddings.Count];
+        var flat = new float[embeddings.Count * dimension];
+        var texts = new string?[embeddings.Count];
+        var i = 0;
+        foreach (var (itemId, embedding) in embeddings)
         {
-            throw new ArgumentException($"Embedding has {dimension} dimensions; shard {Shard} holds {_index.Dimension}.", nameof(dimension));
+            itemIds[i] = itemId;
+            embedding.CopyTo(flat, i * dimension);
+            texts[i] = state.State.Texts.GetValueOrDefault(itemId);
+            i++;
         }
-        return _index;
+        _index.UpsertMany(itemIds, flat, dimension, texts);
+    }
+
+    private void Replay(ShardChange change, HashSet<string> reindex)
+    {
+        if (change.Removed)
+        {
+            _index.Remove(change.ItemId);
+            reindex.Remove(change.ItemId);
+        }
+        else
+        {
+            reindex.Add(change.ItemId);
+        }
+    }
+
+    /// <summary>The items of <paramref name="batch"/> this shard does not hold already as given (a repeated id keeps its last row).</summary>
+    private (List<string> ItemIds, float[] Embeddings, List<string?> Texts) Changed(IndexBatch batch)
+    {
+        var count = batch.ItemIds.Length;
+        if (batch.Texts.Length != count || batch.Dimension <= 0 || batch.Embeddings.Length != (long)count * batch.Dimension)
+        {
+            throw new ArgumentException(
+                $"A batch of {count} items needs {count} texts and {count} × dimension embedding values; got {batch.Texts.Length} texts, dimension {batch.Dimension}, {batch.Embeddings.Length} values.",
+                nameof(batch));
+        }
+        var last = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var itemId = batch.ItemIds[i];
+            if (string.IsNullOrEmpty(itemId) || Partitioner.ShardOf(itemId, options.Value.Shards) != Shard)
+            {
+                throw new ArgumentException($"Item '{itemId}' does not belong to shard {Shard} of {options.Value.Shards}.", nameof(batch));
+            }
+            last[itemId] = i;
+        }
+        var itemIds = new List<string>(last.Count);
+        var texts = new List<string?>(last.Count);
+        var rows = new List<int>(last.Count);
+        for (var i = 0; i < count; i++)
+        {
+            var itemId = batch.ItemIds[i];
+            var row = batch.Embeddings.AsSpan(i * batch.Dimension, batch.Dimension);
+            if (last[itemId] == i && !_index.Holds(itemId, row, batch.Texts[i]))
+            {
+                itemIds.Add(itemId);
+                texts.Add(batch.Texts[i]);
+                rows.Add(i);
+            }
+        }
+        var embeddings = new float[rows.Count * batch.Dimension];
+        for (var j = 0; j < rows.Count; j++)
+        {
+            batch.Embeddings.AsSpan(rows[j] * batch.Dimension, batch.Dimension).CopyTo(embeddings.AsSpan(j * batch.Dimension));
+        }
+        return (itemIds, embeddings, texts);
     }
 
     /// <summary>Makes an applied change durable before it is acknowledged; a long journal is folded into a snapshot.</summary>
@@ -178,21 +290,62 @@ internal sealed partial class IndexShardGrain(
         await journal.WriteStateAsync();
         if (journal.State.Changes.Count >= options.Value.JournalLimit)
         {
-            await SnapshotIfDirtyAsync(CancellationToken.None);
+            await SnapshotAsync(CancellationToken.None);
         }
     }
 
-    private async Task SnapshotIfDirtyAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes an applied batch durable before it is acknowledged: the batch is written whole to a record of its own, then the
+    /// journal names it. Once the batches since the snapshot reach half the shard a snapshot folds them in, so snapshots
+    /// grow geometrically and a bulk load writes each item a small constant number of times.
+    /// </summary>
+    private async Task JournalBatchAsync(ShardBatchState batch)
     {
-        if (!_dirty || _index is null)
+        var sequence = journal.State.NextBatch++;
+        var record = new GrainState<ShardBatchState>(batch);
+        await Storage.WriteStateAsync(BatchStateName(sequence), this.GetGrainId(), record);
+        _batchETags[sequence] = record.ETag;
+        journal.State.Batches.Add(new ShardBatchRef(sequence, journal.State.Changes.Count));
+        await journal.WriteStateAsync();
+        _batchedSinceSnapshot += batch.ItemIds.Length;
+        if (_batchedSinceSnapshot >= Math.Max(options.Value.JournalLimit, _index.Count / 2))
         {
-            return;
+            await SnapshotAsync(CancellationToken.None);
         }
+    }
+
+    private async Task<ShardBatchState?> ReadBatchAsync(long sequence, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var record = new GrainState<ShardBatchState>();
+        await Storage.ReadStateAsync(BatchStateName(sequence), this.GetGrainId(), record);
+        if (!record.RecordExists)
+        {
+            return null;
+        }
+        _batchETags[sequence] = record.ETag;
+        return record.State;
+    }
+
+    /// <summary>The timer's and deactivation's snapshot: only for journalled single changes (batches are durable whole).</summary>
+    private Task SnapshotIfDirtyAsync(CancellationToken cancellationToken) =>
+        _dirty ? SnapshotAsync(cancellationToken) : Task.CompletedTask;
+
+    private async Task SnapshotAsync(CancellationToken cancellationToken)
+    {
+        var dirty = _dirty;
         _dirty = false;
         state.State.ModelVersion = model.Version;
-        foreach (var (itemId, embedding) in _index.Snapshot())
+        if (_index.Index is { } index)
         {
-            state.State.Embeddings[itemId] = embedding;
+            foreach (var (itemId, embedding) in index.Snapshot())
+            {
+                state.State.Embeddings[itemId] = embedding;
+            }
+            foreach (var (itemId, text) in _index.Texts)
+            {
+                state.State.Texts[itemId] = text;
+            }
         }
         try
         {
@@ -200,17 +353,42 @@ internal sealed partial class IndexShardGrain(
         }
         catch
         {
-            _dirty = true;
+            _dirty = dirty;
             throw;
         }
         finally
         {
             state.State.Embeddings.Clear();
+            state.State.Texts.Clear();
         }
         // Only once the snapshot holds them may the journalled changes go; items asked to register again after an
         // unclean stop stay journalled until they have.
+        var folded = journal.State.Batches.ToArray();
         journal.State.Changes.Clear();
         journal.State.Changes.AddRange(_awaitingReindex.Select(id => new ShardChange(id, Removed: false)));
+        journal.State.Batches.Clear();
         await journal.WriteStateAsync(cancellationToken);
+        _batchedSinceSnapshot = 0;
+        foreach (var batchRef in folded)
+        {
+            await DeleteBatchAsync(batchRef.Sequence);
+        }
+    }
+
+    /// <summary>Deletes a batch record the snapshot holds now; a failure leaves garbage that nothing reads again.</summary>
+    private async Task DeleteBatchAsync(long sequence)
+    {
+        if (!_batchETags.Remove(sequence, out var etag))
+        {
+            return;
+        }
+        try
+        {
+            await Storage.ClearStateAsync(BatchStateName(sequence), this.GetGrainId(), new GrainState<ShardBatchState> { ETag = etag, RecordExists = true });
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogBatchDeleteFailed(Shard, sequence, ex.GetBaseException().Message);
+        }
     }
 }

@@ -1,6 +1,6 @@
 namespace Actors.Grains.Index;
 
-/// <summary>The persisted snapshot of an index shard: its items' embeddings.</summary>
+/// <summary>The persisted snapshot of an index shard: its items' embeddings and display texts.</summary>
 [GenerateSerializer, Alias("Actors.ShardState")]
 public sealed class ShardState
 {
@@ -8,19 +8,52 @@ public sealed class ShardState
 
     /// <summary>The model the embeddings were computed with.</summary>
     [Id(1)] public string? ModelVersion { get; set; }
+
+    /// <summary>The text retrieval shows each item with, for the items the shard was given one.</summary>
+    [Id(2)] public Dictionary<string, string> Texts { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
-/// The items a shard acknowledged changes for since its last snapshot, written before each acknowledgement. Only ids
-/// are kept (the embeddings are the item grains' to own), so a write stays small: a shard that dies between snapshots
-/// asks those items to register again on activation, and an item that was searchable becomes searchable again.
+/// What a shard acknowledged since its last snapshot, written before each acknowledgement. Single changes keep only ids
+/// (the embeddings are the item grains' to own), so such a write stays small: a shard that dies between snapshots asks
+/// those items to register again on activation. A batch (<see cref="Batches"/>) is written whole to a record of its own
+/// first (<see cref="ShardBatchState"/>), so activation restores it without asking anyone.
 /// </summary>
 [GenerateSerializer, Alias("Actors.ShardJournal")]
 public sealed class ShardJournal
 {
     [Id(0)] public List<ShardChange> Changes { get; set; } = [];
+
+    /// <summary>The batch records written since the snapshot, in the order they were applied.</summary>
+    [Id(1)] public List<ShardBatchRef> Batches { get; set; } = [];
+
+    /// <summary>The sequence number the next batch record gets; never reused.</summary>
+    [Id(2)] public long NextBatch { get; set; }
 }
 
 /// <summary>One acknowledged change: the item's embedding was set, or (<see cref="Removed"/>) the item left the shard.</summary>
 [GenerateSerializer, Immutable, Alias("Actors.ShardChange")]
 public sealed record ShardChange([property: Id(0)] string ItemId, [property: Id(1)] bool Removed);
+
+/// <summary>
+/// A batch record (<see cref="ShardBatchState"/> number <see cref="Sequence"/>), applied after the first
+/// <see cref="AfterChanges"/> single changes of the journal: replay keeps the order in which the two kinds were applied.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Actors.ShardBatchRef")]
+public sealed record ShardBatchRef([property: Id(0)] long Sequence, [property: Id(1)] int AfterChanges);
+
+/// <summary>One batch a shard applied, kept whole until the next snapshot folds it in (state name <c>shard-batch-N</c>).</summary>
+[GenerateSerializer, Alias("Actors.ShardBatchState")]
+public sealed class ShardBatchState
+{
+    [Id(0)] public string[] ItemIds { get; set; } = [];
+
+    /// <summary>Row-major, <see cref="Dimension"/> values an item.</summary>
+    [Id(1)] public float[] Embeddings { get; set; } = [];
+
+    [Id(2)] public int Dimension { get; set; }
+
+    [Id(3)] public string?[] Texts { get; set; } = [];
+
+    [Id(4)] public string? ModelVersion { get; set; }
+}

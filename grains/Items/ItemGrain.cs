@@ -12,11 +12,13 @@ namespace Actors.Grains.Items;
 
 /// <summary>
 /// Owns an item's text and embeddings. Re-encodes when the text or the encoder changes and keeps the
-/// owning index shard up to date. The item embedding is the serving model's item tower over the content
-/// embedding; a change of model recomputes it without re-encoding.
+/// owning index shard up to date (embedding and text). The item embedding is the serving model's item tower over the
+/// content embedding; a change of model recomputes it without re-encoding.
+/// The batch importer (<see cref="Import.ItemImportGrain"/>) creates records of new items in storage without activating
+/// their grains, so an activation that found no record looks again before it answers "absent" or creates one.
 /// </summary>
 internal sealed partial class ItemGrain(
-    [PersistentState("item", StorageNames.Actors)] IPersistentState<ItemState> state,
+    [PersistentState(ItemState.StateName, StorageNames.Actors)] IPersistentState<ItemState> state,
     TextEncoder encoder,
     ServingModel model,
     EncoderRouter encoders,
@@ -35,15 +37,15 @@ internal sealed partial class ItemGrain(
     public async Task ReindexAsync()
     {
         // Activation has already brought the embeddings up to date with this silo's encoder and model.
-        if (state.RecordExists)
+        if (await ExistsAsync())
         {
-            await Shard.UpsertAsync(ItemId, state.State.Item!, state.State.ModelVersion!);
+            await IndexAsync();
         }
     }
 
     public async Task RefreshAsync()
     {
-        if (!state.RecordExists)
+        if (!await ExistsAsync())
         {
             return;
         }
@@ -58,21 +60,21 @@ internal sealed partial class ItemGrain(
             state.State.Item = model.ItemEmbedding(ItemId, state.State.Content!);
             state.State.ModelVersion = model.Version;
             await state.WriteStateAsync();
-            await Shard.UpsertAsync(ItemId, state.State.Item, model.Version);
+            await IndexAsync();
         }
     }
 
-    public Task<ItemView?> GetAsync() =>
-        Task.FromResult(state.RecordExists ? new ItemView(ItemId, state.State.Text!) : null);
+    public async Task<ItemView?> GetAsync() =>
+        await ExistsAsync() ? new ItemView(ItemId, state.State.Text!) : null;
 
     public async Task<ItemView> UpsertAsync(string text, CancellationToken cancellationToken = default)
     {
         ItemValidation.ThrowIfInvalidText(text, itemOptions.Value.MaxTextLength);
-        if (state.RecordExists && state.State.Text == text && state.State.EncoderVersion == encoder.ModelVersion)
+        if (await ExistsAsync() && state.State.Text == text && state.State.EncoderVersion == encoder.ModelVersion)
         {
             // Unchanged (activation already aligned it with the model): make sure the shard has it, idempotently,
             // so a retried upsert always ends searchable.
-            await Shard.UpsertAsync(ItemId, state.State.Item!, state.State.ModelVersion!);
+            await IndexAsync();
         }
         else
         {
@@ -81,10 +83,10 @@ internal sealed partial class ItemGrain(
         return new ItemView(ItemId, text);
     }
 
-    public Task<ItemEmbeddings?> GetEmbeddingsAsync() =>
-        Task.FromResult(state.RecordExists
+    public async Task<ItemEmbeddings?> GetEmbeddingsAsync() =>
+        await ExistsAsync()
             ? new ItemEmbeddings(ItemId, state.State.Content!, state.State.Item!, state.State.EncoderVersion!, state.State.ModelVersion!)
-            : null);
+            : null;
 
     public async Task<ItemView> ImportAsync(string text, float[] content, string encoderVersion, CancellationToken cancellationToken = default)
     {
@@ -98,7 +100,16 @@ internal sealed partial class ItemGrain(
         {
             throw new ArgumentException($"The content embedding has {content.Length} values or a non-finite one; expected {encoder.Dimension} finite values.", nameof(content));
         }
-        await StoreAndIndexAsync(text, content, encoderVersion, cancellationToken);
+        if (await ExistsAsync() && state.State.Text == text && state.State.EncoderVersion == encoderVersion
+            && state.State.Content.AsSpan().SequenceEqual(content))
+        {
+            // Imported before (activation already aligned it with the model): only make sure the shard has it.
+            await IndexAsync();
+        }
+        else
+        {
+            await StoreAndIndexAsync(text, content, encoderVersion, cancellationToken);
+        }
         return new ItemView(ItemId, text);
     }
 
@@ -120,6 +131,22 @@ internal sealed partial class ItemGrain(
         contentCache.Forget(ItemId);
         // Stored first, then indexed: a failure in between leaves a stored item that the next upsert indexes.
         await state.WriteStateAsync(cancellationToken);
-        await Shard.UpsertAsync(ItemId, state.State.Item, model.Version);
+        await IndexAsync();
+    }
+
+    /// <summary>Registers the stored embedding and text with the owning shard (idempotent).</summary>
+    private Task IndexAsync() => Shard.UpsertAsync(ItemId, state.State.Item!, state.State.ModelVersion!, state.State.Text);
+
+    /// <summary>
+    /// Whether the item is stored. Without a record in memory, storage is read again first: the batch importer writes new
+    /// items' records directly, and this activation may predate that (an absent item looked up, say).
+    /// </summary>
+    private async Task<bool> ExistsAsync()
+    {
+        if (!state.RecordExists)
+        {
+            await state.ReadStateAsync();
+        }
+        return state.RecordExists;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Actors.Grains.Diagnostics;
 using Actors.Grains.Hosting;
 using Actors.Grains.Model;
+using Actors.Grains.Placement;
 using Actors.Grains.Popularity;
 using Actors.VectorIndex;
 using Microsoft.Extensions.Options;
@@ -10,12 +11,14 @@ using Orleans.Concurrency;
 namespace Actors.Grains.Retrieval;
 
 /// <summary>
-/// Federated retrieval: asks the user grain for the embedding and the seen items, fans the query out to
-/// every index shard in parallel under a deadline, merges their top-k and fills in the item texts. A shard that is
-/// slow or lost makes the answer partial, not an error. Users without history get the time-decayed popularity list,
-/// from this silo's snapshot (<see cref="SiloPopularity"/>, refreshed every second).
-/// When the served model fuses item → next-item counts (<see cref="ServingModel.Fusion"/>), the successors of the
-/// user's last items join the candidates and every candidate is ranked by the fused score.
+/// Federated retrieval: asks the user grain for the embedding and the seen items, then one search grain per silo
+/// (<see cref="ISiloSearchGrain"/>: every shard on that silo, searched in one local call, hits with their texts) in
+/// parallel under a deadline, and merges their top-k. Shards no silo answered for — not active anywhere yet, or on a silo
+/// that failed fast — are asked directly within the same deadline. A shard that is slow or lost makes the answer
+/// partial, not an error. Users without history get the time-decayed popularity list, from this silo's snapshot
+/// (<see cref="SiloPopularity"/>, refreshed every second). When the served model fuses
+/// item → next-item counts (<see cref="ServingModel.Fusion"/>), the successors of the user's last items join the
+/// candidates (scored by the same silo calls) and every candidate is ranked by the fused score.
 /// </summary>
 [StatelessWorker]
 internal sealed class RetrievalGrain(
@@ -23,9 +26,13 @@ internal sealed class RetrievalGrain(
     IOptions<RetrievalOptions> retrievalOptions,
     IOptions<TransitionOptions> transitionOptions,
     ServingModel model,
+    IClusterMembershipService membership,
     SiloPopularity popularity) : Grain, IRetrievalGrain
 {
     private static readonly IReadOnlyDictionary<string, int> NoSuccessors = new Dictionary<string, int>();
+
+    private MembershipVersion _silosVersion = MembershipVersion.MinValue;
+    private ISiloSearchGrain[] _siloSearches = [];
 
     public async Task<Recommendations> RecommendAsync(string userId, int k, CancellationToken cancellationToken = default)
     {
@@ -35,7 +42,7 @@ internal sealed class RetrievalGrain(
         if (profile.Embedding is null)
         {
             var popular = popularity.Top(k, profile.SeenItems);
-            result = new Recommendations(await WithTextsAsync(popular), "popularity");
+            result = new Recommendations(await WithTextsAsync(Array.ConvertAll(popular, h => new ScoredItem(h.ItemId, h.Score, ""))), "popularity");
         }
         else if (model.Fusion.UsesCounts)
         {
@@ -44,8 +51,10 @@ internal sealed class RetrievalGrain(
         }
         else
         {
-            var (hits, partial) = await SearchAllShardsAsync(profile.Embedding, k, profile.SeenItems, cancellationToken);
-            result = new Recommendations(await WithTextsAsync(hits), "embedding", partial);
+            using var deadline = Deadline(cancellationToken);
+            var answer = await SearchIndexAsync(profile.Embedding, k, profile.SeenItems, [], deadline.Token);
+            cancellationToken.ThrowIfCancellationRequested();
+            result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial));
         }
         ActorsInstruments.RecommendationDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("query", "user"));
         return result;
@@ -59,41 +68,30 @@ internal sealed class RetrievalGrain(
         {
             return null;
         }
-        var (hits, partial) = await SearchAllShardsAsync(embeddings.Item, k, [itemId], cancellationToken);
-        var result = new Recommendations(await WithTextsAsync(hits), "embedding", partial);
+        using var deadline = Deadline(cancellationToken);
+        var answer = await SearchIndexAsync(embeddings.Item, k, [itemId], [], deadline.Token);
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial));
         ActorsInstruments.RecommendationDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("query", "item"));
         return result;
     }
 
     public async Task<int> CountItemsAsync()
     {
-        var counts = await Task.WhenAll(Shards().Select(s => s.CountAsync()));
+        var counts = await Task.WhenAll(Enumerable.Range(0, options.Value.Shards).Select(s => GrainFactory.GetGrain<IIndexShardGrain>(s).CountAsync()));
         return counts.Sum();
-    }
-
-    private async Task<(ShardHit[] Hits, bool Partial)> SearchAllShardsAsync(float[] query, int k, string[] exclude, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(retrievalOptions.Value.ShardDeadline);
-        var answers = await AskEveryShardAsync(query, k, exclude, deadline.Token);
-        cancellationToken.ThrowIfCancellationRequested();
-
-        var partial = CountPartial(answers.Any(a => a is null));
-        var merged = TopK.Merge(answers.OfType<ShardHit[]>().Select(a => (IReadOnlyList<ScoredKey>)Array.ConvertAll(a, h => new ScoredKey(h.ItemId, h.Score))), k);
-        return (Array.ConvertAll(merged, s => new ShardHit(s.Key, s.Score)), partial);
     }
 
     /// <summary>
     /// The top <paramref name="k"/> of the fused score over every item not in <paramref name="exclude"/>. The
-    /// candidates are the successor set S of the user's last items (scored by the shards that own them) and the top k
+    /// candidates are the successor set S of the user's last items (scored by the shards that hold them) and the top k
     /// by cosine. That is exact: counts only raise a score (λ ≥ 0, log1p(T) ≥ 0), so an item outside S and outside the
     /// cosine top k is beaten by the k items whose cosine beats it. One deadline covers the count and the index reads.
     /// </summary>
-    private async Task<(ShardHit[] Hits, bool Partial)> FusedSearchAsync(float[] query, string[] recentNewestFirst, int k, string[] exclude, CancellationToken cancellationToken)
+    private async Task<(ScoredItem[] Hits, bool Partial)> FusedSearchAsync(float[] query, string[] recentNewestFirst, int k, string[] exclude, CancellationToken cancellationToken)
     {
         var fusion = model.Fusion;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(retrievalOptions.Value.ShardDeadline);
+        using var deadline = Deadline(cancellationToken);
 
         var (successors, countsPartial) = await SuccessorsAsync(recentNewestFirst, deadline.Token);
         cancellationToken.ThrowIfCancellationRequested();
@@ -109,32 +107,26 @@ internal sealed class RetrievalGrain(
                 fromCounts.Add(item);
             }
         }
-        var searching = AskEveryShardAsync(query, k, exclude, deadline.Token);
-        var scoring = ScoreAsync(query, fromCounts, deadline.Token);
-        var answers = await searching;
-        var (scored, scoringPartial) = await scoring;
+        var answer = await SearchIndexAsync(query, k, exclude, [.. fromCounts], deadline.Token);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var cosines = new Dictionary<string, float>(StringComparer.Ordinal);
-        foreach (var answer in answers)
+        var candidates = new Dictionary<string, ScoredItem>(StringComparer.Ordinal);
+        foreach (var hit in answer.Hits)
         {
-            foreach (var hit in answer ?? [])
-            {
-                cosines[hit.ItemId] = hit.Score;
-            }
+            candidates[hit.ItemId] = hit;
         }
-        foreach (var hit in scored)
+        foreach (var hit in answer.Scored)
         {
-            cosines[hit.ItemId] = hit.Score;
+            candidates[hit.ItemId] = hit;
         }
         var top = new TopK(k);
-        foreach (var (itemId, cosine) in cosines)
+        foreach (var (itemId, candidate) in candidates)
         {
             // The evaluator's score exactly: cos / τ + λ·log1p(T), with T = 0 outside the successor set.
-            top.Add(itemId, fusion.Score(cosine, transitions.GetValueOrDefault(itemId)));
+            top.Add(itemId, fusion.Score(candidate.Score, transitions.GetValueOrDefault(itemId)));
         }
-        var partial = CountPartial(countsPartial || scoringPartial || answers.Any(a => a is null));
-        return (Array.ConvertAll(top.ToArray(), s => new ShardHit(s.Key, s.Score)), partial);
+        var partial = CountPartial(countsPartial || answer.Partial);
+        return (Array.ConvertAll(top.ToArray(), s => candidates[s.Key] with { Score = s.Score }), partial);
     }
 
     /// <summary>
@@ -174,36 +166,107 @@ internal sealed class RetrievalGrain(
         return (newestFirst, answers.Any(a => a is null));
     }
 
-    /// <summary>The cosine of each of <paramref name="itemIds"/>, asked only of the index shards that own them.</summary>
-    private async Task<(List<ShardHit> Hits, bool Partial)> ScoreAsync(float[] query, List<string> itemIds, CancellationToken deadline)
+    /// <summary>
+    /// The whole index's top <paramref name="k"/> for <paramref name="query"/> (none of <paramref name="exclude"/>) and
+    /// the cosine of each of <paramref name="score"/>: one search grain per active silo, then the shards none of them
+    /// searched, directly. Partial when some shard's answer is missing at the deadline.
+    /// </summary>
+    private async Task<IndexAnswer> SearchIndexAsync(float[] query, int k, string[] exclude, string[] score, CancellationToken deadline)
     {
-        var byShard = new Dictionary<int, List<string>>();
-        foreach (var itemId in itemIds)
-        {
-            var shard = Partitioner.ShardOf(itemId, options.Value.Shards);
-            if (!byShard.TryGetValue(shard, out var owned))
-            {
-                byShard[shard] = owned = [];
-            }
-            owned.Add(itemId);
-        }
-        var answers = await Task.WhenAll(byShard.Select(pair => AnswerOrNullAsync(
-            () => GrainFactory.GetGrain<IIndexShardGrain>(pair.Key).ScoreAsync(query, [.. pair.Value], deadline), deadline)));
-        var hits = new List<ShardHit>(itemIds.Count);
+        var silos = SiloSearches();
+        var answers = await Task.WhenAll(Array.ConvertAll(silos, silo => AnswerOrNullAsync(() => silo.SearchAsync(query, k, exclude, score, deadline), deadline)));
+
+        var shardCount = options.Value.Shards;
+        var covered = new bool[shardCount];
+        var hits = new Dictionary<string, ScoredItem>(StringComparer.Ordinal);
+        var scored = new Dictionary<string, ScoredItem>(StringComparer.Ordinal);
         foreach (var answer in answers)
         {
-            hits.AddRange(answer ?? []);
+            if (answer is null)
+            {
+                continue;
+            }
+            foreach (var shard in answer.Shards)
+            {
+                if (shard >= 0 && shard < shardCount)
+                {
+                    covered[shard] = true;
+                }
+            }
+            // An item seen twice comes from one shard active on two silos for a moment (it is moving): same answer.
+            foreach (var hit in answer.Hits)
+            {
+                hits[hit.ItemId] = hit;
+            }
+            foreach (var hit in answer.Scored)
+            {
+                scored[hit.ItemId] = hit;
+            }
         }
-        return (hits, answers.Any(a => a is null));
+
+        var missing = Enumerable.Range(0, shardCount).Where(s => !covered[s]).ToArray();
+        var partial = missing.Length > 0 && deadline.IsCancellationRequested;
+        if (missing.Length > 0 && !partial)
+        {
+            // Not active on any silo that answered: activate or reach them by calling them (texts come from the items).
+            var direct = await Task.WhenAll(Array.ConvertAll(missing, shard => AnswerOrNullAsync(() => SearchShardAsync(shard, query, k, exclude, score, deadline), deadline)));
+            foreach (var answer in direct)
+            {
+                partial |= answer is null;
+                foreach (var hit in answer?.Hits ?? [])
+                {
+                    hits[hit.ItemId] = hit;
+                }
+                foreach (var hit in answer?.Scored ?? [])
+                {
+                    scored[hit.ItemId] = hit;
+                }
+            }
+        }
+        ActorsInstruments.ShardFanOut.Record(silos.Length + missing.Length);
+
+        var top = new TopK(k);
+        foreach (var hit in hits.Values)
+        {
+            top.Add(hit.ItemId, hit.Score);
+        }
+        return new IndexAnswer(Array.ConvertAll(top.ToArray(), s => hits[s.Key]), [.. scored.Values], partial);
     }
 
-    /// <summary>Every shard's top <paramref name="k"/>; null for a shard that failed or missed the deadline.</summary>
-    private async Task<ShardHit[]?[]> AskEveryShardAsync(float[] query, int k, string[] exclude, CancellationToken deadline)
+    /// <summary>One shard's top <paramref name="k"/> and its cosine for the items of <paramref name="score"/> it owns.</summary>
+    private async Task<IndexAnswer> SearchShardAsync(int shard, float[] query, int k, string[] exclude, string[] score, CancellationToken deadline)
     {
-        var shards = Shards().ToArray();
-        var answers = await Task.WhenAll(shards.Select(s => AnswerOrNullAsync(() => s.SearchAsync(query, k, exclude, deadline), deadline)));
-        ActorsInstruments.ShardFanOut.Record(shards.Length);
-        return answers;
+        var grain = GrainFactory.GetGrain<IIndexShardGrain>(shard);
+        var owned = Array.FindAll(score, itemId => Partitioner.ShardOf(itemId, options.Value.Shards) == shard);
+        var searching = grain.SearchAsync(query, k, exclude, deadline);
+        var scoring = owned.Length == 0 ? Task.FromResult(Array.Empty<ShardHit>()) : grain.ScoreAsync(query, owned, deadline);
+        var hits = await searching;
+        var scored = await scoring;
+        return new IndexAnswer(
+            Array.ConvertAll(hits, h => new ScoredItem(h.ItemId, h.Score, "")),
+            Array.ConvertAll(scored, h => new ScoredItem(h.ItemId, h.Score, "")),
+            Partial: false);
+    }
+
+    /// <summary>The search grain of every active silo, rebuilt when the membership changes.</summary>
+    private ISiloSearchGrain[] SiloSearches()
+    {
+        var snapshot = membership.CurrentSnapshot;
+        if (snapshot.Version != _silosVersion)
+        {
+            _siloSearches = [.. snapshot.Members.Values
+                .Where(m => m.Status == SiloStatus.Active)
+                .Select(m => GrainReferences.Get<ISiloSearchGrain>(GrainFactory, SiloKeyedPlacement.KeyOf(m.SiloAddress)))];
+            _silosVersion = snapshot.Version;
+        }
+        return _siloSearches;
+    }
+
+    private CancellationTokenSource Deadline(CancellationToken cancellationToken)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(retrievalOptions.Value.ShardDeadline);
+        return deadline;
     }
 
     private static bool CountPartial(bool partial)
@@ -229,26 +292,32 @@ internal sealed class RetrievalGrain(
         }
     }
 
-    private async Task<ScoredItem[]> WithTextsAsync(ShardHit[] hits)
+    /// <summary>Fills in the texts the shards did not have from the item grains; an item deleted meanwhile is left out.</summary>
+    private async Task<ScoredItem[]> WithTextsAsync(ScoredItem[] hits)
     {
-        var items = await Task.WhenAll(hits.Select(h => GrainReferences.Get<IItemGrain>(GrainFactory, h.ItemId).GetAsync()));
+        var lookups = new Task<ItemView?>?[hits.Length];
+        for (var i = 0; i < hits.Length; i++)
+        {
+            if (hits[i].Text.Length == 0)
+            {
+                lookups[i] = GrainReferences.Get<IItemGrain>(GrainFactory, hits[i].ItemId).GetAsync();
+            }
+        }
         var result = new List<ScoredItem>(hits.Length);
         for (var i = 0; i < hits.Length; i++)
         {
-            // An item deleted between search and lookup is simply left out.
-            if (items[i] is { } item)
+            if (lookups[i] is not { } lookup)
             {
-                result.Add(new ScoredItem(hits[i].ItemId, hits[i].Score, item.Text));
+                result.Add(hits[i]);
+            }
+            else if (await lookup is { } item)
+            {
+                result.Add(hits[i] with { Text = item.Text });
             }
         }
         return [.. result];
     }
 
-    private IEnumerable<IIndexShardGrain> Shards()
-    {
-        for (var shard = 0; shard < options.Value.Shards; shard++)
-        {
-            yield return GrainFactory.GetGrain<IIndexShardGrain>(shard);
-        }
-    }
+    /// <summary>What the index answered: the top hits best first, the scored candidates, and whether a shard was missing.</summary>
+    private sealed record IndexAnswer(ScoredItem[] Hits, ScoredItem[] Scored, bool Partial);
 }

@@ -14,6 +14,9 @@ internal sealed partial class SampleCatalogService
     [LoggerMessage(Level = LogLevel.Information, Message = "Sample catalog {Name} imported in {Seconds:F1} s; ready")]
     private partial void LogImported(string name, double seconds);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The content-embedding cache is not usable ({Error}); encoding the sample catalog into a temporary folder")]
+    private partial void LogCacheUnavailable(string error);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Sample catalog import failed; the silo stays unready")]
     private partial void LogImportFailed(Exception exception);
 }

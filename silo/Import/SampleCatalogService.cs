@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Actors.Dataset;
+using Actors.Encoder;
 using Actors.Ingest;
 using Actors.Silo.Hosting;
 using Microsoft.Extensions.Options;
@@ -8,11 +9,14 @@ namespace Actors.Silo.Import;
 
 /// <summary>
 /// On start, if the cluster holds no items, imports the bundled sample catalog and replays its training
-/// interactions as events, logging progress; then marks the silo ready.
+/// interactions as events, logging progress; then marks the silo ready. The items' texts are encoded here with the
+/// silo's encoder in batches (kept in the content-embedding cache on disk, so a later first start of an empty cluster
+/// does not encode them again) and imported with the batch path.
 /// </summary>
 internal sealed partial class SampleCatalogService(
     IClusterClient client,
     CatalogImporter importer,
+    TextEncoder encoder,
     Readiness readiness,
     IOptions<CatalogOptions> options,
     IHostApplicationLifetime lifetime,
@@ -75,9 +79,29 @@ internal sealed partial class SampleCatalogService(
                 }
             }
         });
-        await importer.ImportItemsAsync(dataset, progress, cancellationToken);
+        var contents = await EncodeAsync(dataset, progress, cancellationToken);
+        await importer.ImportPrecomputedAsync(dataset.Items, contents, encoder.ModelVersion, progress, cancellationToken);
         await importer.ReplayTrainingAsync(dataset, progress, cancellationToken);
         LogImported(dataset.Name, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The content embeddings of the catalog's texts, from the cache when it has them.</summary>
+    private async Task<ReadOnlyMemory<float>[]> EncodeAsync(UniSRecDataset dataset, IProgress<ImportProgress> progress, CancellationToken cancellationToken)
+    {
+        var texts = dataset.Items.Select(i => i.Text).ToArray();
+        var encoded = new SynchronousProgress<int>(done => progress.Report(new ImportProgress("encoding", done, texts.Length)));
+        float[][] contents;
+        try
+        {
+            contents = await Task.Run(() => ContentEmbeddingCache.GetOrCompute(encoder, texts, progress: encoded), cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The cache folder is not writable here: encode without it.
+            LogCacheUnavailable(ex.Message);
+            contents = await Task.Run(() => ContentEmbeddingCache.GetOrCompute(encoder, texts, Path.Combine(Path.GetTempPath(), $"actors-embeddings-{Environment.ProcessId}"), progress: encoded), cancellationToken);
+        }
+        return Array.ConvertAll(contents, c => (ReadOnlyMemory<float>)c);
     }
 
     /// <summary>Reports on the calling thread (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>

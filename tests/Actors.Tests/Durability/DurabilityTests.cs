@@ -1,5 +1,6 @@
 using Actors.Ingest;
 using Actors.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Actors.Tests.Durability;
 
@@ -113,6 +114,50 @@ public sealed class DurabilityTests
             await Eventually.MatchesAsync(retrieval.CountItemsAsync, n => n == catalog.Count, $"all {catalog.Count} items back in the index");
             var similar = await retrieval.SimilarAsync(catalog[0].Id, catalog.Count - 1);
             Assert.Equal(catalog.Skip(1).Select(c => c.Id).Order(), similar!.Items.Select(i => i.ItemId).Order());
+        }
+        finally
+        {
+            await DurableCluster.StopAsync(second);
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_import_survives_every_silo_dying_right_after_it()
+    {
+        var durable = new DurableCluster();
+        // A short journal limit, so the import folds batch records into snapshots (and deletes them) as it goes.
+        durable.Settings["Index:JournalLimit"] = "40";
+        durable.Settings["Index:SnapshotInterval"] = "01:00:00";
+        var catalog = DurableCluster.Catalog(240);
+
+        var first = await durable.StartAsync();
+        var encoder = first.GetSiloServiceProvider(first.Silos[0].SiloAddress).GetRequiredService<Actors.Encoder.TextEncoder>();
+        var contents = encoder.Encode([.. catalog.Select(c => c.Text)]);
+        var imported = await new CatalogImporter(first.Client) { BatchSize = 60 }
+            .ImportPrecomputedAsync(catalog, Array.ConvertAll(contents, c => (ReadOnlyMemory<float>)c), encoder.ModelVersion);
+        Assert.Equal(catalog.Count, imported.Stored);
+        var before = await first.Client.GetGrain<IRetrievalGrain>(0).SimilarAsync(catalog[3].Id, 10);
+        foreach (var silo in first.Silos.ToArray())
+        {
+            await first.KillSiloAsync(silo);
+        }
+        await first.DisposeAsync();
+
+        var second = await durable.StartAsync();
+        try
+        {
+            var retrieval = second.Client.GetGrain<IRetrievalGrain>(0);
+            Assert.Equal(catalog.Count, await retrieval.CountItemsAsync());
+            var after = await retrieval.SimilarAsync(catalog[3].Id, 10);
+            Assert.Equal(before!.Items.Select(i => (i.ItemId, i.Text)), after!.Items.Select(i => (i.ItemId, i.Text)));
+            foreach (var item in catalog.Take(10))
+            {
+                Assert.Equal(item.Text, (await second.Client.GetGrain<IItemGrain>(item.Id).GetAsync())?.Text);
+            }
+            // Importing again after the restart finds everything stored and indexed.
+            var again = await new CatalogImporter(second.Client) { BatchSize = 60 }
+                .ImportPrecomputedAsync(catalog, Array.ConvertAll(contents, c => (ReadOnlyMemory<float>)c), encoder.ModelVersion);
+            Assert.Equal(new ItemImportResult(0, catalog.Count, 0, 0), again);
         }
         finally
         {

@@ -132,4 +132,183 @@ public sealed class HnswIndexTests
                 Assert.Equal($"item{q}", index.Search(vectors[q], 1)[0].Key);
             }));
     }
+
+    private static (ExactVectorIndex Exact, float[][] Vectors) ExactOver(int count, int dimension, int seed)
+    {
+        var vectors = Clustered(count, dimension, seed);
+        var exact = new ExactVectorIndex(dimension);
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            exact.Upsert($"item{i}", vectors[i]);
+        }
+        return (exact, vectors);
+    }
+
+    private static float[] Flat(float[][] rows) => [.. rows.SelectMany(r => r)];
+
+    private static double RecallAt10(ExactVectorIndex exact, HnswVectorIndex approximate, float[][] queries)
+    {
+        var hits = 0;
+        foreach (var query in queries)
+        {
+            var truth = exact.Search(query, 10).Select(s => s.Key).ToHashSet();
+            hits += approximate.Search(query, 10).Count(a => truth.Contains(a.Key));
+        }
+        return hits / (10.0 * queries.Length);
+    }
+
+    [Theory]
+    [InlineData(VectorQuantization.F32)]
+    [InlineData(VectorQuantization.F16)]
+    [InlineData(VectorQuantization.I8)]
+    public void Quantized_graphs_keep_recall_at_10_of_at_least_095_and_report_exact_scores(VectorQuantization quantization)
+    {
+        const int Dimension = 64;
+        var (exact, vectors) = ExactOver(10_000, Dimension, seed: 11);
+        using var _ = exact;
+        using var graph = new HnswVectorIndex(Dimension, new HnswOptions { Quantization = quantization });
+        graph.UpsertMany([.. Enumerable.Range(0, vectors.Length).Select(i => $"item{i}")], Flat(vectors));
+
+        var queries = Clustered(200, Dimension, seed: 12);
+        var recall = RecallAt10(exact, graph, queries);
+
+        Assert.True(recall >= 0.95, $"recall@10 at {quantization} = {recall:F3}");
+        // Candidates are ranked by the exact float vectors, whatever the graph stores.
+        var top = graph.Search(queries[0], 10);
+        Assert.All(top, hit => Assert.Equal(TensorPrimitives.Dot(queries[0], graph.GetVector(hit.Key)!), hit.Score, 1e-6f));
+        Assert.Equal(top.OrderByDescending(h => h.Score).Select(h => h.Key), top.Select(h => h.Key));
+    }
+
+    [Fact]
+    public void A_bulk_add_holds_what_single_adds_hold_and_a_repeated_key_keeps_its_last_vector()
+    {
+        var vectors = Clustered(3_000, 32, seed: 13);
+        var keys = Enumerable.Range(0, vectors.Length).Select(i => $"item{i}").ToList();
+        using var single = new HnswVectorIndex(32);
+        using var bulk = new HnswVectorIndex(32);
+        foreach (var (key, vector) in keys.Zip(vectors))
+        {
+            single.Upsert(key, vector);
+        }
+        // Twice over, in batches, the second pass replacing every vector with the same one: an update in place.
+        for (var pass = 0; pass < 2; pass++)
+        {
+            for (var start = 0; start < keys.Count; start += 1000)
+            {
+                bulk.UpsertMany(keys.GetRange(start, 1000), Flat(vectors[start..(start + 1000)]));
+            }
+        }
+        bulk.UpsertMany(["item7", "item7"], Flat([vectors[1], vectors[2]]));
+
+        Assert.Equal(single.Count, bulk.Count);
+        Assert.Equal(single.Keys().Order(), bulk.Keys().Order());
+        Assert.Equal(vectors[2], bulk.GetVector("item7")!);
+        // item2 and item7 hold the same vector now: equal scores, the smaller key first.
+        Assert.Equal(["item2", "item7"], bulk.Search(vectors[2], 2).Select(h => h.Key));
+        for (var i = 0; i < vectors.Length; i += 97)
+        {
+            if (i != 7)
+            {
+                Assert.Equal($"item{i}", bulk.Search(vectors[i], 1)[0].Key);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_bad_row_rejects_the_whole_batch()
+    {
+        using var index = new HnswVectorIndex(4);
+        var rows = new float[] { 1, 0, 0, 0, 0, 1, 0, 0, float.NaN, 0, 0, 1 };
+
+        Assert.Throws<ArgumentException>(() => index.UpsertMany(["a", "b", "c"], rows));
+        Assert.Throws<ArgumentException>(() => index.UpsertMany(["a", "b"], rows));
+
+        Assert.Equal(0, index.Count);
+    }
+
+    [Fact]
+    public void Large_k_gets_k_answers_with_the_expansion_following_k()
+    {
+        var (exact, vectors) = ExactOver(5_000, 32, seed: 14);
+        using var _ = exact;
+        using var graph = new HnswVectorIndex(32, new HnswOptions { ExpansionSearch = 16, ExpansionPerK = 4 });
+        graph.UpsertMany([.. Enumerable.Range(0, vectors.Length).Select(i => $"item{i}")], Flat(vectors));
+
+        var result = graph.Search(vectors[0], 300);
+        var truth = exact.Search(vectors[0], 300).Select(s => s.Key).ToHashSet();
+
+        Assert.Equal(300, result.Length);
+        Assert.True(result.Count(r => truth.Contains(r.Key)) >= 0.95 * 300, "a search for 300 keys searches with a beam of at least 1,200");
+    }
+
+    [Fact]
+    public async Task Searches_run_during_a_bulk_add_and_see_every_key_added_before()
+    {
+        var vectors = Clustered(12_000, 32, seed: 15);
+        using var index = new HnswVectorIndex(32);
+        index.UpsertMany([.. Enumerable.Range(0, 2_000).Select(i => $"item{i}")], Flat(vectors[..2_000]));
+        var adding = Task.Run(() =>
+        {
+            for (var start = 2_000; start < vectors.Length; start += 2_000)
+            {
+                index.UpsertMany([.. Enumerable.Range(start, 2_000).Select(i => $"item{i}")], Flat(vectors[start..(start + 2_000)]));
+            }
+        });
+        var searches = 0;
+        var misses = 0;
+        Parallel.For(0, 8, worker =>
+        {
+            var random = new Random(worker);
+            while (!adding.IsCompleted)
+            {
+                var q = random.Next(2_000);
+                // HNSW is approximate (more so built on several threads): a self-query may miss now and then, not often.
+                if (index.Search(vectors[q], 1)[0].Key != $"item{q}")
+                {
+                    Interlocked.Increment(ref misses);
+                }
+                Interlocked.Increment(ref searches);
+            }
+        });
+        await adding;
+
+        Assert.True(searches > 100, $"only {searches} searches ran during the bulk add");
+        Assert.True(misses <= searches / 100, $"{misses} of {searches} self-queries missed");
+        Assert.Equal(vectors.Length, index.Count);
+    }
+
+    [Fact]
+    public void Many_identical_vectors_do_not_cut_the_graph_and_updates_rebuild_it()
+    {
+        var vectors = Clustered(3_000, 32, seed: 16);
+        using var index = new HnswVectorIndex(32);
+        index.UpsertMany([.. Enumerable.Range(0, vectors.Length).Select(i => $"item{i}")], Flat(vectors));
+        var same = new float[32];
+        same[5] = 1;
+        // Two hundred copies of one vector, then every item moved twice (superseding its node each time).
+        index.UpsertMany([.. Enumerable.Range(0, 200).Select(i => $"copy{i}")], Flat([.. Enumerable.Repeat(same, 200)]));
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var moved = vectors.Select(v => v.Select(x => -x).ToArray()).ToArray();
+            vectors = pass == 0 ? moved : vectors.Select(v => v.Select(x => -x).ToArray()).ToArray();
+            index.UpsertMany([.. Enumerable.Range(0, vectors.Length).Select(i => $"item{i}")], Flat(vectors));
+        }
+
+        Assert.Equal(3_200, index.Count);
+        var misses = Enumerable.Range(0, vectors.Length).Count(i => index.Search(vectors[i], 1)[0].Key != $"item{i}");
+        Assert.True(misses <= 3, $"{misses} of {vectors.Length} items did not find themselves");
+        Assert.Equal(200, index.Search(same, 250).Count(h => h.Key.StartsWith("copy", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_disposed_graph_refuses_calls_instead_of_touching_freed_memory()
+    {
+        var index = new HnswVectorIndex(2);
+        index.Upsert("a", [1, 0]);
+        index.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => index.Search([1, 0], 1));
+        Assert.Throws<ObjectDisposedException>(() => index.Upsert("b", [0, 1]));
+        index.Dispose();
+    }
 }

@@ -1,0 +1,240 @@
+using System.Numerics.Tensors;
+using Actors.Encoder;
+using Actors.Grains.Hosting;
+using Actors.Grains.Items;
+using Actors.Grains.Model;
+using Actors.VectorIndex;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Storage;
+
+namespace Actors.Grains.Import;
+
+/// <summary>
+/// Bulk import of items with precomputed content embeddings. A batch is checked whole first; then each item's record is
+/// read from grain storage: absent ones are written directly (ETag null, so the write only creates: an item grain that
+/// stored the item meanwhile makes it fail, and that item goes through its grain), identical ones are left as they are,
+/// others go through their item grain's <see cref="IItemGrain.ImportAsync"/>. Only then are the directly handled items
+/// indexed, one <see cref="IIndexShardGrain.UpsertBatchAsync"/> per shard, so an item is never indexed before it is
+/// stored, an interrupted batch is completed by importing it again, and a repeated batch writes nothing.
+/// No item grain is activated for a new item: its grain reads the record when it is first called.
+/// </summary>
+[StatelessWorker]
+internal sealed partial class ItemImportGrain(
+    TextEncoder encoder,
+    ServingModel model,
+    IOptions<IndexOptions> indexOptions,
+    IOptions<ItemOptions> itemOptions,
+    IServiceProvider services,
+    ILogger<ItemImportGrain> logger) : Grain, IItemImportGrain
+{
+    // Storage calls in flight per batch; the memory provider and blob storage both serve many at once.
+    private const int StorageConcurrency = 128;
+
+    private IGrainStorage? _storage;
+
+    private IGrainStorage Storage => _storage ??= services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Actors);
+
+    public Task<ImportRules> GetRulesAsync() =>
+        Task.FromResult(new ImportRules(encoder.ModelVersion, encoder.Dimension, itemOptions.Value.MaxTextLength));
+
+    public Task CheckAsync(string[] itemIds, string[] texts)
+    {
+        ArgumentNullException.ThrowIfNull(itemIds);
+        ArgumentNullException.ThrowIfNull(texts);
+        if (texts.Length != itemIds.Length)
+        {
+            throw new ArgumentException($"{itemIds.Length} item ids need as many texts; got {texts.Length}.", nameof(texts));
+        }
+        for (var i = 0; i < itemIds.Length; i++)
+        {
+            if ((ItemValidation.CheckId(itemIds[i], "itemId") ?? ItemValidation.CheckText(texts[i], itemOptions.Value.MaxTextLength)) is { } problem)
+            {
+                throw new ArgumentException($"Item {i} ('{itemIds[i]}'): {problem}", nameof(itemIds));
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<ItemImportResult> ImportAsync(ItemImportBatch batch, CancellationToken cancellationToken = default)
+    {
+        Validate(batch);
+        var count = batch.ItemIds.Length;
+        var dimension = encoder.Dimension;
+        var grainIds = new GrainId[count];
+        var records = new GrainState<ItemState>[count];
+        for (var i = 0; i < count; i++)
+        {
+            grainIds[i] = GrainReferences.Get<IItemGrain>(GrainFactory, batch.ItemIds[i]).GetGrainId();
+            records[i] = new GrainState<ItemState>();
+        }
+        await ForEachAsync(count, i => Storage.ReadStateAsync(ItemState.StateName, grainIds[i], records[i]), cancellationToken);
+
+        // What each item needs: a new record, nothing (stored identically), or its grain (stored with other data).
+        var now = DateTimeOffset.UtcNow;
+        var fresh = new List<int>();
+        var unchanged = new List<int>();
+        var throughGrain = new List<int>();
+        for (var i = 0; i < count; i++)
+        {
+            var content = batch.Contents.AsSpan(i * dimension, dimension);
+            if (!records[i].RecordExists)
+            {
+                records[i] = new GrainState<ItemState>(new ItemState
+                {
+                    Text = batch.Texts[i],
+                    Content = content.ToArray(),
+                    EncoderVersion = batch.EncoderVersion,
+                    ModelVersion = model.Version,
+                    UpdatedAt = now,
+                });
+                fresh.Add(i);
+            }
+            else if (records[i].State is { } existing && existing.Text == batch.Texts[i] && existing.EncoderVersion == batch.EncoderVersion
+                && existing.ModelVersion == model.Version && existing.Item is not null && existing.Content.AsSpan().SequenceEqual(content))
+            {
+                unchanged.Add(i);
+            }
+            else
+            {
+                throughGrain.Add(i);
+            }
+        }
+
+        // The item tower over every new item, on the thread pool (the model is thread-safe): the one computation here.
+        await Task.Run(() => Parallel.ForEach(fresh, i =>
+        {
+            var state = records[i].State!;
+            state.Item = model.ItemEmbedding(batch.ItemIds[i], state.Content!);
+        }), cancellationToken);
+
+        var stored = new bool[count];
+        await ForEachAsync(fresh.Count, async j =>
+        {
+            var i = fresh[j];
+            try
+            {
+                await Storage.WriteStateAsync(ItemState.StateName, grainIds[i], records[i]);
+                stored[i] = true;
+            }
+            catch (InconsistentStateException)
+            {
+                // Created meanwhile (its grain stored it): let the grain decide. (Continuations run on this grain's
+                // scheduler, one at a time, so the list needs no lock.)
+                throughGrain.Add(i);
+            }
+        }, cancellationToken);
+
+        // Stored, not yet indexed: an interruption here is completed by the next import of the batch.
+        cancellationToken.ThrowIfCancellationRequested();
+        await ForEachAsync(throughGrain.Count, j =>
+        {
+            var i = throughGrain[j];
+            var content = batch.Contents.AsSpan(i * dimension, dimension).ToArray();
+            return GrainReferences.Get<IItemGrain>(GrainFactory, batch.ItemIds[i]).ImportAsync(batch.Texts[i], content, batch.EncoderVersion, cancellationToken);
+        }, cancellationToken);
+
+        var toIndex = new List<int>(fresh.Count + unchanged.Count);
+        toIndex.AddRange(fresh.Where(i => stored[i]));
+        toIndex.AddRange(unchanged);
+        var indexed = await IndexAsync(batch, records, toIndex, cancellationToken);
+        var result = new ItemImportResult(toIndex.Count - unchanged.Count, unchanged.Count, throughGrain.Count, indexed);
+        LogImported(count, result.Stored, result.Unchanged, result.Updated, result.Indexed);
+        return result;
+    }
+
+    /// <summary>One batch per shard, in parallel, of the given items' stored item embeddings and texts.</summary>
+    private async Task<int> IndexAsync(ItemImportBatch batch, GrainState<ItemState>[] records, List<int> items, CancellationToken cancellationToken)
+    {
+        if (items.Count == 0)
+        {
+            return 0;
+        }
+        var shards = indexOptions.Value.Shards;
+        var byShard = new Dictionary<int, List<int>>();
+        foreach (var i in items)
+        {
+            var shard = Partitioner.ShardOf(batch.ItemIds[i], shards);
+            if (!byShard.TryGetValue(shard, out var owned))
+            {
+                byShard[shard] = owned = [];
+            }
+            owned.Add(i);
+        }
+        var dimension = records[items[0]].State!.Item!.Length;
+        var changed = await Task.WhenAll(byShard.Select(pair =>
+        {
+            var owned = pair.Value;
+            var embeddings = new float[owned.Count * dimension];
+            for (var j = 0; j < owned.Count; j++)
+            {
+                records[owned[j]].State!.Item.AsSpan().CopyTo(embeddings.AsSpan(j * dimension));
+            }
+            var entries = new IndexBatch(
+                [.. owned.Select(i => batch.ItemIds[i])],
+                embeddings,
+                dimension,
+                [.. owned.Select(i => (string?)batch.Texts[i])],
+                model.Version);
+            return GrainFactory.GetGrain<IIndexShardGrain>(pair.Key).UpsertBatchAsync(entries, cancellationToken);
+        }));
+        return changed.Sum();
+    }
+
+    /// <summary>Every check <see cref="IItemGrain.ImportAsync"/> makes, for the whole batch, before anything is stored.</summary>
+    private void Validate(ItemImportBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(batch.ItemIds);
+        ArgumentNullException.ThrowIfNull(batch.Texts);
+        ArgumentNullException.ThrowIfNull(batch.Contents);
+        if (batch.EncoderVersion != encoder.ModelVersion)
+        {
+            throw new ArgumentException($"The content embeddings were made by encoder '{batch.EncoderVersion}'; this silo encodes with '{encoder.ModelVersion}'.", nameof(batch));
+        }
+        var count = batch.ItemIds.Length;
+        var dimension = encoder.Dimension;
+        if (batch.Texts.Length != count || batch.Contents.Length != (long)count * dimension)
+        {
+            throw new ArgumentException(
+                $"A batch of {count} items needs {count} texts and {count} × {dimension} content values; got {batch.Texts.Length} texts and {batch.Contents.Length} values.",
+                nameof(batch));
+        }
+        var seen = new HashSet<string>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var itemId = batch.ItemIds[i];
+            var problem = ItemValidation.CheckId(itemId, "itemId") ?? ItemValidation.CheckText(batch.Texts[i], itemOptions.Value.MaxTextLength);
+            if (problem is null && !seen.Add(itemId))
+            {
+                problem = "the item appears twice in the batch.";
+            }
+            if (problem is null && !float.IsFinite(TensorPrimitives.Sum(batch.Contents.AsSpan(i * dimension, dimension))))
+            {
+                problem = $"the content embedding has a non-finite value; expected {dimension} finite values.";
+            }
+            if (problem is not null)
+            {
+                throw new ArgumentException($"Item {i} ('{itemId}') of the batch: {problem} Nothing of the batch was stored.", nameof(batch));
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> for 0..count-1 with at most <see cref="StorageConcurrency"/> in flight, on this grain's scheduler.</summary>
+    private static async Task ForEachAsync(int count, Func<int, Task> body, CancellationToken cancellationToken)
+    {
+        var next = -1;
+        async Task Worker()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await body(i);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(StorageConcurrency, count)).Select(_ => Worker()));
+    }
+}

@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Actors.VectorIndex;
+
+namespace Actors.Grains.Index;
+
+/// <summary>
+/// The in-memory half of one index shard: its embeddings (<see cref="AdaptiveVectorIndex"/>, made on the first write,
+/// when the dimension is known) and the text each item is shown with. The shard grain writes it from its turns; the
+/// silo's search grain reads it concurrently through <see cref="SiloShardRegistry"/>, so everything here is thread-safe.
+/// </summary>
+internal sealed class ShardIndex(int shard, int hnswThreshold, HnswOptions hnsw) : IDisposable
+{
+    private readonly Lock _create = new();
+    private readonly ConcurrentDictionary<string, string> _texts = new(StringComparer.Ordinal);
+    private volatile AdaptiveVectorIndex? _index;
+
+    /// <summary>The shard number.</summary>
+    public int Shard { get; } = shard;
+
+    /// <summary>The embeddings; null until the first item arrives.</summary>
+    public AdaptiveVectorIndex? Index => _index;
+
+    public int Count => _index?.Count ?? 0;
+
+    public bool Contains(string itemId) => _index?.Contains(itemId) ?? false;
+
+    /// <summary>The text an item is shown with; null when the shard was not given one (the item grain has it).</summary>
+    public string? TextOf(string itemId) => _texts.GetValueOrDefault(itemId);
+
+    /// <summary>Every item's text known here, for snapshots.</summary>
+    public IEnumerable<KeyValuePair<string, string>> Texts => _texts;
+
+    public void Upsert(string itemId, float[] embedding, string? text)
+    {
+        IndexFor(embedding.Length).Upsert(itemId, embedding);
+        SetText(itemId, text);
+    }
+
+    /// <summary>Many items at once (row <c>i</c> of <paramref name="embeddings"/> for <c>itemIds[i]</c>), with one bulk add.</summary>
+    public void UpsertMany(IReadOnlyList<string> itemIds, ReadOnlySpan<float> embeddings, int dimension, IReadOnlyList<string?>? texts)
+    {
+        IndexFor(dimension).UpsertMany(itemIds, embeddings);
+        for (var i = 0; i < itemIds.Count; i++)
+        {
+            SetText(itemIds[i], texts?[i]);
+        }
+    }
+
+    public bool Remove(string itemId)
+    {
+        _texts.TryRemove(itemId, out _);
+        return _index?.Remove(itemId) ?? false;
+    }
+
+    /// <summary>True when the shard holds <paramref name="itemId"/> with exactly <paramref name="embedding"/> and that text.</summary>
+    public bool Holds(string itemId, ReadOnlySpan<float> embedding, string? text) =>
+        _index?.GetVector(itemId) is { } stored
+        && stored.AsSpan().SequenceEqual(embedding)
+        && (text is null || TextOf(itemId) == text);
+
+    public ScoredKey[] Search(float[] query, int k, IReadOnlySet<string>? exclude)
+    {
+        var index = _index;
+        return index is null || index.Count == 0 ? [] : index.Search(query, k, exclude);
+    }
+
+    public bool TryScore(string itemId, float[] query, out float score)
+    {
+        score = 0;
+        return _index is { } index && index.TryScore(itemId, query, out score);
+    }
+
+    public void Dispose() => _index?.Dispose();
+
+    /// <summary>The index, made for <paramref name="dimension"/> on first use; a different dimension later is refused.</summary>
+    public AdaptiveVectorIndex IndexFor(int dimension)
+    {
+        if (_index is null)
+        {
+            lock (_create)
+            {
+                _index ??= new AdaptiveVectorIndex(dimension, hnswThreshold, hnsw);
+            }
+        }
+        if (_index.Dimension != dimension)
+        {
+            throw new ArgumentException($"Embedding has {dimension} dimensions; shard {Shard} holds {_index.Dimension}.", nameof(dimension));
+        }
+        return _index;
+    }
+
+    private void SetText(string itemId, string? text)
+    {
+        if (text is null)
+        {
+            _texts.TryRemove(itemId, out _);
+        }
+        else
+        {
+            _texts[itemId] = text;
+        }
+    }
+}
