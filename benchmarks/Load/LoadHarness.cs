@@ -42,6 +42,8 @@ internal static class LoadHarness
         {
             var tower = TowerLoad.Measure(modelPath, contents);
             report["incremental_speedup"] = tower.Speedup;
+            report["batched_tower_speedup"] = tower.BatchedSpeedup;
+            report["batched_tower_max_abs_diff"] = tower.BatchedMaxAbsDiff;
             details["incremental"] = tower.Details;
             Log($"incremental_speedup {tower.Speedup:F1}x");
         }
@@ -79,11 +81,18 @@ internal static class LoadHarness
         // 4. Recommendations on 2 silos over a large synthetic catalog, and their recall against exact search.
         if (settings.Runs("retrieval"))
         {
-            var retrieval = await RetrievalLoad.MeasureAsync(settings, dataset, contents, encoder.ModelVersion, serving, modelPath);
-            report["recommend_p50_ms"] = retrieval.P50;
-            report["recommend_p99_ms"] = retrieval.P99;
-            report["recall_at_10_vs_exact"] = retrieval.Recall;
-            details["retrieval"] = retrieval.Details;
+            foreach (var size in settings.CatalogSizes)
+            {
+                // Every size gets its own cluster; the top-level figures are the largest catalog's.
+                var retrieval = await RetrievalLoad.MeasureAsync(settings with { Catalog = size }, dataset, contents, encoder.ModelVersion, serving, modelPath);
+                report["recommend_qps_vs_raw_usearch"] = retrieval.RecommendQpsVsRawUsearch;
+                report["recommend_concurrent_p99_ms"] = retrieval.RecommendConcurrentP99Ms;
+                report["recommend_p50_ms"] = retrieval.P50;
+                report["recommend_p99_ms"] = retrieval.P99;
+                report["recall_at_10_vs_exact"] = retrieval.Recall;
+                report["import_items_per_second"] = retrieval.ImportItemsPerSecond;
+                details[string.Create(System.Globalization.CultureInfo.InvariantCulture, $"retrieval_{size}")] = retrieval.Details;
+            }
         }
 
         report["catalog_items"] = settings.CatalogSize;

@@ -20,7 +20,13 @@ internal sealed record LoadSettings
     /// <summary>The command line as typed, for the report.</summary>
     public string CommandLine { get; init; } = "";
 
-    public int CatalogSize => Quick ? 100_000 : 1_000_000;
+    /// <summary>The catalog one retrieval measurement loads; null = the largest of <see cref="CatalogSizes"/>.</summary>
+    public int? Catalog { get; init; }
+
+    public int CatalogSize => Catalog ?? CatalogSizes[^1];
+
+    /// <summary>The catalogs retrieval is measured at, in order (the report's top-level figures are the last one's).</summary>
+    public int[] CatalogSizes => Quick ? [100_000] : [100_000, 1_000_000];
 
     /// <summary>
     /// Index shards of the 2-silo retrieval cluster: one per silo (a query searches every shard, so fewer and larger is
