@@ -22,6 +22,12 @@ public sealed class IndexOptions
     public int JournalLimit { get; set; } = 1024;
 
     /// <summary>
+    /// Items per record of a shard's snapshot, so that no storage write grows with the shard (with the memory provider
+    /// every write is a grain message, whose size Orleans caps). Default 16,384 (about 8 MB at 64 dimensions with texts).
+    /// </summary>
+    public int SnapshotRecordItems { get; set; } = 16_384;
+
+    /// <summary>
     /// Size at which a shard moves from exact search to an HNSW graph (0: HNSW from the start). Default 20,000: below it
     /// exact search over the shard is faster than the graph and perfect.
     /// </summary>

@@ -31,7 +31,9 @@ public static class ActorsSiloBuilderExtensions
             .Validate(o => o.Shards is > 0 and <= 1024, "Index:Shards must be in 1..1024.")
             .Validate(o => o.HnswThreshold >= 0 && o.HnswConnectivity > 1 && o.HnswExpansionAdd > 0 && o.HnswExpansionSearch > 0 && o.HnswExpansionPerK > 0,
                 "Index:HnswThreshold must not be negative; HnswConnectivity must exceed 1; the HNSW expansions must be positive.")
-            .Validate(o => Enum.IsDefined(o.Quantization), "Index:Quantization must be F32, F16 or I8.").ValidateOnStart();
+            .Validate(o => Enum.IsDefined(o.Quantization), "Index:Quantization must be F32, F16 or I8.")
+            .Validate(o => o.JournalLimit > 0 && o.SnapshotRecordItems > 0 && o.SnapshotInterval > TimeSpan.Zero,
+                "Index:JournalLimit, SnapshotRecordItems and SnapshotInterval must be positive.").ValidateOnStart();
         services.AddOptions<UserOptions>().BindConfiguration(UserOptions.Section)
             .Validate(o => o.HistoryLength is > 0 and <= 10_000, "Users:HistoryLength must be in 1..10000.")
             .Validate(o => o.RememberedEventIds >= 0, "Users:RememberedEventIds must not be negative.").ValidateOnStart();

@@ -15,9 +15,9 @@ namespace Actors.Grains.Index;
 /// The index lives in a <see cref="ShardIndex"/> registered with the silo's <see cref="SiloShardRegistry"/>, where the
 /// silo's search grain reads it directly; the grain itself is the partition's writer and owner of its durability:
 /// single changes are journalled by id before they are acknowledged, batches are written whole to records of their own,
-/// and a snapshot of the embeddings folds both in (at most every <see cref="IndexOptions.SnapshotInterval"/> for single
-/// changes, once the batches since the last one reach half the shard), so a reactivated shard answers without
-/// re-encoding anything. Spread placement puts shard n on silo n mod count; keep-alive, because queries no longer call
+/// and a snapshot of embeddings and texts, itself written as records of a bounded size, folds both in (at most every
+/// <see cref="IndexOptions.SnapshotInterval"/> for single changes, once the batches since the last one reach half the
+/// shard), so a reactivated shard answers without re-encoding anything. Spread placement puts shard n on silo n mod count; keep-alive, because queries no longer call
 /// the grain and idle collection would otherwise drop a busy index.
 /// </summary>
 [SpreadPlacement, KeepAlive]
@@ -52,9 +52,22 @@ internal sealed partial class IndexShardGrain(
         var staleModel = false;
         if (state.State.Embeddings.Count > 0)
         {
-            RestoreSnapshot();
+            RestoreWholeSnapshot();
             staleModel = state.State.ModelVersion != model.Version;
         }
+        foreach (var sequence in state.State.Chunks)
+        {
+            if (await ReadBatchAsync(sequence, cancellationToken) is not { } chunk)
+            {
+                LogBatchMissing(Shard, sequence);
+                continue;
+            }
+            _index.UpsertMany(chunk.ItemIds, chunk.Embeddings, chunk.Dimension, chunk.Texts);
+            staleModel |= chunk.ModelVersion != model.Version;
+        }
+        // Records the snapshot names may be newer than the journal's counter (a crash between the two writes).
+        journal.State.NextBatch = Math.Max(journal.State.NextBatch,
+            1 + Math.Max(state.State.Chunks.DefaultIfEmpty(-1).Max(), journal.State.Batches.Select(b => b.Sequence).DefaultIfEmpty(-1).Max()));
         // Changes acknowledged after the snapshot, in the order applied: batches are read back whole, single removals are
         // applied here, single sets are fetched again from their items by a one-way request (a call that waited here
         // could wait on this shard).
@@ -104,9 +117,8 @@ internal sealed partial class IndexShardGrain(
                 _ = GrainFactory.GetGrain<IItemGrain>(itemId).RefreshAsync();
             }
         }
-        // The snapshot lives in the index from here on; the state object is refilled only when written.
+        // The snapshot lives in the index from here on.
         state.State.Embeddings.Clear();
-        state.State.Texts.Clear();
         registry.Register(_index);
         this.RegisterGrainTimer(SnapshotIfDirtyAsync, options.Value.SnapshotInterval, options.Value.SnapshotInterval);
     }
@@ -209,22 +221,21 @@ internal sealed partial class IndexShardGrain(
 
     public Task<string[]> ListItemIdsAsync() => Task.FromResult(_index.Index?.Keys() ?? []);
 
-    private void RestoreSnapshot()
+    /// <summary>A snapshot written whole into the state record by earlier versions.</summary>
+    private void RestoreWholeSnapshot()
     {
         var embeddings = state.State.Embeddings;
         var dimension = embeddings.First().Value.Length;
         var itemIds = new string[embeddings.Count];
         var flat = new float[embeddings.Count * dimension];
-        var texts = new string?[embeddings.Count];
         var i = 0;
         foreach (var (itemId, embedding) in embeddings)
         {
             itemIds[i] = itemId;
             embedding.CopyTo(flat, i * dimension);
-            texts[i] = state.State.Texts.GetValueOrDefault(itemId);
             i++;
         }
-        _index.UpsertMany(itemIds, flat, dimension, texts);
+        _index.UpsertMany(itemIds, flat, dimension, null);
     }
 
     private void Replay(ShardChange change, HashSet<string> reindex)
@@ -301,10 +312,7 @@ internal sealed partial class IndexShardGrain(
     /// </summary>
     private async Task JournalBatchAsync(ShardBatchState batch)
     {
-        var sequence = journal.State.NextBatch++;
-        var record = new GrainState<ShardBatchState>(batch);
-        await Storage.WriteStateAsync(BatchStateName(sequence), this.GetGrainId(), record);
-        _batchETags[sequence] = record.ETag;
+        var sequence = await WriteBatchAsync(batch);
         journal.State.Batches.Add(new ShardBatchRef(sequence, journal.State.Changes.Count));
         await journal.WriteStateAsync();
         _batchedSinceSnapshot += batch.ItemIds.Length;
@@ -312,6 +320,16 @@ internal sealed partial class IndexShardGrain(
         {
             await SnapshotAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>Writes a record under the next sequence number (create-only) and returns the number.</summary>
+    private async Task<long> WriteBatchAsync(ShardBatchState batch)
+    {
+        var sequence = journal.State.NextBatch++;
+        var record = new GrainState<ShardBatchState>(batch);
+        await Storage.WriteStateAsync(BatchStateName(sequence), this.GetGrainId(), record);
+        _batchETags[sequence] = record.ETag;
+        return sequence;
     }
 
     private async Task<ShardBatchState?> ReadBatchAsync(long sequence, CancellationToken cancellationToken)
@@ -331,47 +349,72 @@ internal sealed partial class IndexShardGrain(
     private Task SnapshotIfDirtyAsync(CancellationToken cancellationToken) =>
         _dirty ? SnapshotAsync(cancellationToken) : Task.CompletedTask;
 
+    /// <summary>
+    /// Writes the whole index as records of at most <see cref="IndexOptions.SnapshotRecordItems"/> items, then the state
+    /// naming them, then the emptied journal, then deletes the records the snapshot replaced (the previous snapshot's and
+    /// the folded batches'). A crash anywhere in between leaves a state and a journal that still restore every
+    /// acknowledged item.
+    /// </summary>
     private async Task SnapshotAsync(CancellationToken cancellationToken)
     {
         var dirty = _dirty;
         _dirty = false;
-        state.State.ModelVersion = model.Version;
-        if (_index.Index is { } index)
-        {
-            foreach (var (itemId, embedding) in index.Snapshot())
-            {
-                state.State.Embeddings[itemId] = embedding;
-            }
-            foreach (var (itemId, text) in _index.Texts)
-            {
-                state.State.Texts[itemId] = text;
-            }
-        }
+        var chunks = new List<long>();
         try
         {
-            await state.WriteStateAsync(cancellationToken);
+            var entries = _index.Index?.Snapshot() ?? [];
+            for (var start = 0; start < entries.Count; start += options.Value.SnapshotRecordItems)
+            {
+                var part = entries.Skip(start).Take(options.Value.SnapshotRecordItems).ToArray();
+                var dimension = part[0].Value.Length;
+                var embeddings = new float[part.Length * dimension];
+                for (var i = 0; i < part.Length; i++)
+                {
+                    part[i].Value.CopyTo(embeddings, i * dimension);
+                }
+                chunks.Add(await WriteBatchAsync(new ShardBatchState
+                {
+                    ItemIds = Array.ConvertAll(part, e => e.Key),
+                    Embeddings = embeddings,
+                    Dimension = dimension,
+                    Texts = Array.ConvertAll(part, e => _index.TextOf(e.Key)),
+                    ModelVersion = model.Version,
+                }));
+            }
+            var replaced = state.State.Chunks;
+            state.State.ModelVersion = model.Version;
+            state.State.Chunks = chunks;
+            try
+            {
+                await state.WriteStateAsync(cancellationToken);
+            }
+            catch
+            {
+                state.State.Chunks = replaced;
+                throw;
+            }
+            chunks = replaced;
         }
         catch
         {
             _dirty = dirty;
+            foreach (var sequence in chunks)
+            {
+                await DeleteBatchAsync(sequence);
+            }
             throw;
-        }
-        finally
-        {
-            state.State.Embeddings.Clear();
-            state.State.Texts.Clear();
         }
         // Only once the snapshot holds them may the journalled changes go; items asked to register again after an
         // unclean stop stay journalled until they have.
-        var folded = journal.State.Batches.ToArray();
+        var folded = journal.State.Batches.Select(b => b.Sequence).ToArray();
         journal.State.Changes.Clear();
         journal.State.Changes.AddRange(_awaitingReindex.Select(id => new ShardChange(id, Removed: false)));
         journal.State.Batches.Clear();
         await journal.WriteStateAsync(cancellationToken);
         _batchedSinceSnapshot = 0;
-        foreach (var batchRef in folded)
+        foreach (var sequence in chunks.Concat(folded))
         {
-            await DeleteBatchAsync(batchRef.Sequence);
+            await DeleteBatchAsync(sequence);
         }
     }
 

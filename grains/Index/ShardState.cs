@@ -1,16 +1,20 @@
 namespace Actors.Grains.Index;
 
-/// <summary>The persisted snapshot of an index shard: its items' embeddings and display texts.</summary>
+/// <summary>
+/// The persisted snapshot of an index shard: the records (<see cref="ShardBatchState"/>, a bounded number of items each)
+/// that hold its items' embeddings and display texts, so no single write grows with the shard.
+/// </summary>
 [GenerateSerializer, Alias("Actors.ShardState")]
 public sealed class ShardState
 {
+    /// <summary>Embeddings of a snapshot written whole into this record (by earlier versions); read, never written.</summary>
     [Id(0)] public Dictionary<string, float[]> Embeddings { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The model the embeddings were computed with.</summary>
     [Id(1)] public string? ModelVersion { get; set; }
 
-    /// <summary>The text retrieval shows each item with, for the items the shard was given one.</summary>
-    [Id(2)] public Dictionary<string, string> Texts { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>The sequence numbers of the records that hold the snapshot.</summary>
+    [Id(3)] public List<long> Chunks { get; set; } = [];
 }
 
 /// <summary>
@@ -27,7 +31,7 @@ public sealed class ShardJournal
     /// <summary>The batch records written since the snapshot, in the order they were applied.</summary>
     [Id(1)] public List<ShardBatchRef> Batches { get; set; } = [];
 
-    /// <summary>The sequence number the next batch record gets; never reused.</summary>
+    /// <summary>The sequence number the next batch or snapshot record gets; never reused.</summary>
     [Id(2)] public long NextBatch { get; set; }
 }
 
@@ -42,7 +46,10 @@ public sealed record ShardChange([property: Id(0)] string ItemId, [property: Id(
 [GenerateSerializer, Immutable, Alias("Actors.ShardBatchRef")]
 public sealed record ShardBatchRef([property: Id(0)] long Sequence, [property: Id(1)] int AfterChanges);
 
-/// <summary>One batch a shard applied, kept whole until the next snapshot folds it in (state name <c>shard-batch-N</c>).</summary>
+/// <summary>
+/// Items of a shard in one record (state name <c>shard-batch-N</c>): a batch the shard applied, kept until the next
+/// snapshot folds it in, or a part of the snapshot itself.
+/// </summary>
 [GenerateSerializer, Alias("Actors.ShardBatchState")]
 public sealed class ShardBatchState
 {

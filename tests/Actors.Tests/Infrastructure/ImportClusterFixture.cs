@@ -1,8 +1,9 @@
 namespace Actors.Tests.Infrastructure;
 
 /// <summary>
-/// A two-silo cluster for batch imports: three shards that search with HNSW from their first item, and a short journal
-/// limit, so an import of a few thousand items also folds batch records into snapshots.
+/// A two-silo cluster for batch imports: three shards that search with HNSW from their first item, a short journal
+/// limit and small snapshot records, so an import of a few thousand items also folds batch records into snapshots of
+/// several records each.
 /// </summary>
 public sealed class ImportClusterFixture : ClusterFixture
 {
@@ -14,6 +15,7 @@ public sealed class ImportClusterFixture : ClusterFixture
         settings["Index:Shards"] = Shards.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["Index:HnswThreshold"] = "0";
         settings["Index:JournalLimit"] = "200";
+        settings["Index:SnapshotRecordItems"] = "300";
         settings["Items:MaxTextLength"] = "2000";
         return settings;
     }
