@@ -90,6 +90,7 @@ internal static class EventLoad
         await WarmUpAsync(firstOfUser);
         var warmSeconds = Stopwatch.GetElapsedTime(warmStart).TotalSeconds;
 
+        LoadHarness.Log($"events: warm after {warmSeconds:F1} s; measuring {rest.Count:N0} events");
         var before = Interlocked.Read(ref applied);
         var cpu = CpuWindow.Start();
         var started = Stopwatch.GetTimestamp();
@@ -117,6 +118,7 @@ internal static class EventLoad
         // Freshness at half the measured rate: single events of the warm users, paced every 10 ms, each stamped when
         // it is published (one stream message each, as POST /events sends them); the delay to its embedding update is
         // what the user grain records.
+        var pacedWindow = CpuWindow.Start();
         var paced = await PacedDelaysAsync(cluster, rest, rate / 2, settings.Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(15),
             () => Interlocked.Read(ref applied), on => Volatile.Write(ref recordDelays, on));
         double[] delaySample;
@@ -125,7 +127,8 @@ internal static class EventLoad
             delaySample = [.. delays];
         }
         var delayP99 = Stats.Percentile(delaySample, 99);
-        LoadHarness.Log($"events at half rate ({rate / 2:F0}/s): {paced} applied, delay p50 {Stats.Median(delaySample):F1} ms, p99 {delayP99:F1} ms");
+        var (_, pacedCollections) = pacedWindow.Stop();
+        LoadHarness.Log($"events at half rate ({rate / 2:F0}/s): {paced} applied, delay p50 {Stats.Median(delaySample):F1} ms, p90 {Stats.Percentile(delaySample, 90):F1} ms, p99 {delayP99:F1} ms, max {delaySample.Max():F1} ms; collections {pacedCollections}, max GC pause {GC.GetGCMemoryInfo(GCKind.Any).PauseDurations.ToArray().Max().TotalMilliseconds:F1} ms (last GC)");
 
         // The raw library: the serving user embedding updated in-process for the same sequences.
         var serving = modelPath is null ? ServingModel.Content : ServingModel.Load(modelPath, RepositoryPaths.Root);
@@ -168,7 +171,9 @@ internal static class EventLoad
             ["half_rate_events_per_second"] = Stats.Round(rate / 2, 0),
             ["half_rate_delay_p50_ms"] = Stats.Round(Stats.Median(delaySample)),
             ["half_rate_delay_p99_ms"] = Stats.Round(delayP99),
+            ["half_rate_delay_p90_ms"] = Stats.Round(Stats.Percentile(delaySample, 90)),
             ["half_rate_delay_max_ms"] = Stats.Round(delaySample.Max()),
+            ["half_rate_gc_collections_gen0_gen1_gen2"] = pacedCollections,
         };
         return new Result(Stats.Round(rate, 0), Stats.Round(cpuPerEvent / rawPerUpdate, 2), Stats.Round(delayP99), details);
     }
