@@ -96,7 +96,16 @@ internal sealed partial class UserGrain(
             }
             if (applied.Count > 0)
             {
-                await _embedding.AppendAsync(steps);
+                try
+                {
+                    await _embedding.AppendAsync(steps);
+                }
+                catch
+                {
+                    // The tower may have taken some of the steps: start over from storage (the events are redelivered).
+                    DeactivateOnIdle();
+                    throw;
+                }
                 Append(applied);
             }
         }

@@ -86,6 +86,12 @@ public sealed class ExplorerPageTests(ExplorerSilo silo) : IClassFixture<Explore
         // A query that fans out to the shards, so that the retrieval instruments have recorded something.
         var samples = await http.GetFromJsonAsync<System.Text.Json.JsonElement>(new Uri("samples", UriKind.Relative));
         var sampleUser = samples.GetProperty("users")[0].GetString();
+        // And an item upserted through its grain, so that the encoding instruments have (the sample catalog is imported
+        // with precomputed embeddings, past the item grains' encoder path).
+        using (var upsert = await http.PutAsJsonAsync(new Uri($"items/operator-{Guid.NewGuid():N}", UriKind.Relative), new { text = "A digital caliper for the operator page test" }))
+        {
+            Assert.True(upsert.IsSuccessStatusCode, await upsert.Content.ReadAsStringAsync());
+        }
         using (var recommendation = await http.GetAsync(new Uri($"users/{sampleUser}/recommendations?k=3", UriKind.Relative)))
         {
             Assert.True(recommendation.IsSuccessStatusCode);
