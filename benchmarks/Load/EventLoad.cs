@@ -122,6 +122,7 @@ internal static class EventLoad
         var singleRate = await SingleEventRateAsync(cluster, rest, () => Interlocked.Read(ref applied));
         LoadHarness.Log($"events one per message: {singleRate:F0}/s at most");
         var pacedWindow = CpuWindow.Start();
+        var pausedBefore = GC.GetTotalPauseDuration();
         var paced = await PacedDelaysAsync(cluster, rest, singleRate / 2, settings.Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(15),
             () => Interlocked.Read(ref applied), on => Volatile.Write(ref recordDelays, on));
         double[] delaySample;
@@ -131,7 +132,9 @@ internal static class EventLoad
         }
         var delayP99 = Stats.Percentile(delaySample, 99);
         var (_, pacedCollections) = pacedWindow.Stop();
-        LoadHarness.Log($"events at half rate ({singleRate / 2:F0}/s): {paced} applied, delay p50 {Stats.Median(delaySample):F1} ms, p90 {Stats.Percentile(delaySample, 90):F1} ms, p99 {delayP99:F1} ms, max {delaySample.Max():F1} ms; collections {pacedCollections}, max GC pause {GC.GetGCMemoryInfo(GCKind.Any).PauseDurations.ToArray().Max().TotalMilliseconds:F1} ms (last GC)");
+        var pacedPause = (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds;
+        var lastPause = GC.GetGCMemoryInfo(GCKind.Any).PauseDurations.ToArray().Max().TotalMilliseconds;
+        LoadHarness.Log($"events at half rate ({singleRate / 2:F0}/s): {paced} applied, delay p50 {Stats.Median(delaySample):F1} ms, p90 {Stats.Percentile(delaySample, 90):F1} ms, p99 {delayP99:F1} ms, max {delaySample.Max():F1} ms; collections {pacedCollections}, GC pauses {pacedPause:F0} ms in all, the last {lastPause:F1} ms");
 
         // The raw library: the serving user embedding updated in-process for the same sequences.
         var serving = modelPath is null ? ServingModel.Content : ServingModel.Load(modelPath, RepositoryPaths.Root);
@@ -178,6 +181,8 @@ internal static class EventLoad
             ["half_rate_delay_p90_ms"] = Stats.Round(Stats.Percentile(delaySample, 90)),
             ["half_rate_delay_max_ms"] = Stats.Round(delaySample.Max()),
             ["half_rate_gc_collections_gen0_gen1_gen2"] = pacedCollections,
+            ["half_rate_gc_pause_ms"] = Stats.Round(pacedPause, 1),
+            ["half_rate_last_gc_pause_ms"] = Stats.Round(lastPause, 1),
         };
         return new Result(Stats.Round(rate, 0), Stats.Round(cpuPerEvent / rawPerUpdate, 2), Stats.Round(delayP99), details);
     }

@@ -160,8 +160,8 @@ internal static class PerformancePage
                 {TowerDetail(details, "raw_tower_step_us")} µs, batched {TowerDetail(details, "batched_tower_step_us_per_user")} µs per user (64 users, histories of
                 1–49 items, the same floats: max abs difference {TowerDetail(details, "batched_tower_max_abs_diff")}). The batch shares the weights' passes
                 (its matrix products run near the core's FMA peak); what it cannot share is attention, where every user reads its own
-                keys and values (about 100 KB at history 49) from memory. That cost is the same in both paths, so the ratio falls with
-                history length: it is above 3× for short histories and near 2× at 49.
+                keys and values from memory, in proportion to the history's length. That cost is the same in both paths, so the
+                ratio falls as histories grow.
                 """));
         }
 
@@ -172,7 +172,7 @@ internal static class PerformancePage
                 single-event messages ({paced["single_event_messages_per_second"]}/s at most; {paced["half_rate_events_per_second"]} events/s paced every 10 ms) the delay from publishing to the embedding update was
                 {paced["half_rate_delay_p50_ms"]} ms at the median and {paced["half_rate_delay_p90_ms"]} ms at p90; the tail is garbage collection of the one
                 process that holds the client, the silo and the harness's own event lists ({paced["half_rate_gc_collections_gen0_gen1_gen2"]} gen0 / gen1 / gen2
-                collections in the phase, pauses of up to about 100 ms measured while tuning). A silo process on its own holds a much smaller heap.
+                collections in the phase{Pauses(paced)}). A silo process on its own holds a much smaller heap.
                 """));
         }
 
@@ -216,6 +216,12 @@ internal static class PerformancePage
             text.AppendLine();
         }
     }
+
+    /// <summary>The freshness phase's GC pauses, when the run measured them.</summary>
+    private static string Pauses(JsonObject events) =>
+        events["half_rate_gc_pause_ms"] is { } total
+            ? string.Create(CultureInfo.InvariantCulture, $", {total} ms of pauses in all, the last collection's {events["half_rate_last_gc_pause_ms"]} ms")
+            : "";
 
     private static string Ms(JsonNode? value) => value is null ? "—" : string.Create(CultureInfo.InvariantCulture, $"{value} ms");
 

@@ -71,8 +71,7 @@ public sealed class ServingModel : IDisposable
     {
         public void Append(string itemId, float[] content) => state.Append(content, itemId);
 
-        public Task AppendAsync(IReadOnlyList<(string ItemId, float[] Content)> items) =>
-            batcher.Value.AppendAsync(state, items.Select(i => (i.Content, (string?)i.ItemId)).ToArray());
+        public Task AppendAsync(IReadOnlyList<(string ItemId, float[] Content)> items) => batcher.Value.AppendAsync(state, items);
 
         public void Rebuild(IReadOnlyList<(string ItemId, float[] Content)> history) =>
             state.Rebuild(history.Select(h => h.Content), history.Select(h => (string?)h.ItemId).ToArray());

@@ -37,16 +37,16 @@ internal sealed class TowerStepBatcher : IDisposable
     public long Passes => Interlocked.Read(ref _passes);
 
     /// <summary>
-    /// Appends <paramref name="items"/> (content embedding and item id each, oldest first) to <paramref name="state"/>,
+    /// Appends <paramref name="items"/> (item id and content embedding each, oldest first) to <paramref name="state"/>,
     /// batched with other users' steps. Items are checked before any is appended; on an error none is.
     /// </summary>
     /// <remarks>The caller must not touch <paramref name="state"/> until the task completes.</remarks>
     /// <exception cref="ArgumentException">An item's content is null or has the wrong length.</exception>
-    public Task AppendAsync(UserTowerState state, IReadOnlyList<(float[] Content, string? ItemId)> items)
+    public Task AppendAsync(UserTowerState state, IReadOnlyList<(string ItemId, float[] Content)> items)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(items);
-        foreach (var (content, _) in items)
+        foreach (var (_, content) in items)
         {
             ArgumentNullException.ThrowIfNull(content, nameof(items));
             if (content.Length != state.Model.ContentDimension)
@@ -129,11 +129,11 @@ internal sealed class TowerStepBatcher : IDisposable
         }
     }
 
-    private sealed class Chain(UserTowerState state, IReadOnlyList<(float[] Content, string? ItemId)> items)
+    private sealed class Chain(UserTowerState state, IReadOnlyList<(string ItemId, float[] Content)> items)
     {
         public UserTowerState State { get; } = state;
 
-        public IReadOnlyList<(float[] Content, string? ItemId)> Items { get; } = items;
+        public IReadOnlyList<(string ItemId, float[] Content)> Items { get; } = items;
 
         public int Next { get; set; }
 
