@@ -34,6 +34,11 @@ public sealed class HnswVectorIndex : IVectorIndex
     // Below this many, a bulk add inserts on the calling thread.
     private const int ParallelAddThreshold = 256;
 
+    // A graph's first nodes are inserted one at a time. Concurrent inserts into a small graph miss each other and leave
+    // nodes that no search reaches, more of them when the threads are preempted (a loaded CI machine); once the graph
+    // has this many nodes, concurrent inserts rarely meet.
+    private const int SerialSeed = 4096;
+
     // Superseded nodes tolerated before a rebuild, at least (and at least half the live keys).
     private const int RebuildMinimum = 1024;
 
@@ -336,16 +341,14 @@ public sealed class HnswVectorIndex : IVectorIndex
 
     private void Insert(UsearchGraph graph, List<int> rows)
     {
-        if (rows.Count < ParallelAddThreshold)
+        var serial = rows.Count < ParallelAddThreshold ? rows.Count : (int)Math.Clamp(SerialSeed - graph.Size, 0, rows.Count);
+        for (var i = 0; i < serial; i++)
         {
-            foreach (var row in rows)
-            {
-                graph.Add(_labels[row], Row(row));
-            }
+            graph.Add(_labels[rows[i]], Row(rows[i]));
         }
-        else
+        if (serial < rows.Count)
         {
-            Parallel.For(0, rows.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            Parallel.For(serial, rows.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
                 i => graph.Add(_labels[rows[i]], Row(rows[i])));
         }
     }
