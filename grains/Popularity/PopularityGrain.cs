@@ -21,6 +21,7 @@ internal sealed class PopularityGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        DropUnusableScores();
         this.RegisterGrainTimer(SnapshotIfDirtyAsync, options.Value.SnapshotInterval, options.Value.SnapshotInterval);
         return Task.CompletedTask;
     }
@@ -37,6 +38,12 @@ internal sealed class PopularityGrain(
             throw new ArgumentException($"{scores.Length} scores for {itemIds.Length} items; expected one each.", nameof(scores));
         }
         var halfLife = options.Value.HalfLife;
+        // A silo whose clock runs ahead of this one's is counted as of now here: no score is ever dated in the future.
+        var now = time.GetUtcNow();
+        if (at > now)
+        {
+            at = now;
+        }
         var all = state.State.Scores;
         for (var i = 0; i < itemIds.Length; i++)
         {
@@ -44,9 +51,17 @@ internal sealed class PopularityGrain(
             {
                 continue;
             }
-            all[itemIds[i]] = all.TryGetValue(itemIds[i], out var current)
-                ? current.Add(scores[i], at, halfLife)
+            var merged = all.TryGetValue(itemIds[i], out var current)
+                ? current.ClampTo(now).Add(scores[i], at, halfLife)
                 : new DecayedScore(scores[i], at);
+            if (merged.IsUsable)
+            {
+                all[itemIds[i]] = merged;
+            }
+            else
+            {
+                all.Remove(itemIds[i]);
+            }
         }
         _dirty = true;
         _top = null;
@@ -63,19 +78,46 @@ internal sealed class PopularityGrain(
             var top = new TopK(Math.Max(k, options.Value.SnapshotSize));
             foreach (var (itemId, score) in state.State.Scores)
             {
-                top.Add(itemId, (float)score.ValueAt(now, halfLife));
+                var value = (float)score.ValueAt(now, halfLife);
+                if (value > 0 && float.IsFinite(value))
+                {
+                    top.Add(itemId, value);
+                }
             }
             _top = Array.ConvertAll(top.ToArray(), static s => new ShardHit(s.Key, s.Score));
             _topAt = now;
         }
         // Every score decays by the same factor, so the order holds; the scores are brought to now.
-        var decay = (float)Math.Pow(0.5, (now - _topAt).TotalSeconds / halfLife.TotalSeconds);
+        var decay = now <= _topAt ? 1f : (float)Math.Pow(0.5, (now - _topAt).TotalSeconds / halfLife.TotalSeconds);
         var result = new ShardHit[Math.Min(k, _top.Length)];
         for (var i = 0; i < result.Length; i++)
         {
             result[i] = new ShardHit(_top[i].ItemId, _top[i].Score * decay);
         }
         return Task.FromResult(result);
+    }
+
+    /// <summary>
+    /// Drops restored scores that cannot be counted (infinity or NaN, as earlier versions could persist from an event
+    /// dated far ahead) and brings those dated in the future to now, so that every later reading is finite.
+    /// </summary>
+    private void DropUnusableScores()
+    {
+        var now = time.GetUtcNow();
+        var all = state.State.Scores;
+        foreach (var (itemId, score) in all.ToArray())
+        {
+            if (!score.IsUsable)
+            {
+                all.Remove(itemId);
+                _dirty = true;
+            }
+            else if (score.At > now)
+            {
+                all[itemId] = score.ClampTo(now);
+                _dirty = true;
+            }
+        }
     }
 
     private async Task SnapshotIfDirtyAsync(CancellationToken cancellationToken)

@@ -24,17 +24,23 @@ internal sealed class SiloPopularity(
 
     protected override TimeSpan Interval => options.Value.FlushInterval;
 
-    /// <summary>Counts one interaction with each of <paramref name="itemIds"/> at its timestamp.</summary>
+    /// <summary>
+    /// Counts one interaction with each of <paramref name="itemIds"/> at its timestamp; a timestamp ahead of this silo's
+    /// clock counts as now. The HTTP API refuses such events, but other producers publish on the stream directly, and
+    /// one event dated far ahead would otherwise outweigh every other (or, far enough ahead, overflow to infinity).
+    /// </summary>
     public void Record(IReadOnlyList<string> itemIds, IReadOnlyList<DateTimeOffset> timestamps)
     {
         var halfLife = options.Value.HalfLife;
+        var now = Time.GetUtcNow();
         lock (_gate)
         {
             for (var i = 0; i < itemIds.Count; i++)
             {
+                var at = timestamps[i] > now ? now : timestamps[i];
                 _pending[itemIds[i]] = _pending.TryGetValue(itemIds[i], out var current)
-                    ? current.Add(timestamps[i], halfLife)
-                    : new DecayedScore(1, timestamps[i]);
+                    ? current.Add(at, halfLife)
+                    : new DecayedScore(1, at);
             }
         }
     }
@@ -47,7 +53,8 @@ internal sealed class SiloPopularity(
     {
         var snapshot = Volatile.Read(ref _snapshot);
         var excluded = exclude.Count == 0 ? null : new HashSet<string>(exclude, StringComparer.Ordinal);
-        var decay = (float)Math.Pow(0.5, (Time.GetUtcNow() - snapshot.At).TotalSeconds / options.Value.HalfLife.TotalSeconds);
+        var elapsed = Time.GetUtcNow() - snapshot.At;
+        var decay = elapsed <= TimeSpan.Zero ? 1f : (float)Math.Pow(0.5, elapsed.TotalSeconds / options.Value.HalfLife.TotalSeconds);
         var result = new List<ShardHit>(k);
         foreach (var hit in snapshot.Items)
         {
@@ -55,7 +62,8 @@ internal sealed class SiloPopularity(
             {
                 break;
             }
-            if (excluded is null || !excluded.Contains(hit.ItemId))
+            // The partitions return finite scores; checked again because an answer that holds one non-finite score cannot be written as JSON at all.
+            if ((excluded is null || !excluded.Contains(hit.ItemId)) && float.IsFinite(hit.Score * decay))
             {
                 result.Add(new ShardHit(hit.ItemId, hit.Score * decay));
             }

@@ -123,7 +123,12 @@ internal sealed class RetrievalGrain(
         foreach (var (itemId, candidate) in candidates)
         {
             // The evaluator's score exactly: cos / τ + λ·log1p(T), with T = 0 outside the successor set.
-            top.Add(itemId, fusion.Score(candidate.Score, transitions.GetValueOrDefault(itemId)));
+            var score = fusion.Score(candidate.Score, transitions.GetValueOrDefault(itemId));
+            if (float.IsFinite(score))
+            {
+                // A non-finite score (a corrupt vector) would make the whole answer unwritable as JSON.
+                top.Add(itemId, score);
+            }
         }
         var partial = CountPartial(countsPartial || answer.Partial);
         return (Array.ConvertAll(top.ToArray(), s => candidates[s.Key] with { Score = s.Score }), partial);

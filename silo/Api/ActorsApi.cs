@@ -97,7 +97,7 @@ internal static class ActorsApi
         switch (root.ValueKind)
         {
             case JsonValueKind.Object:
-                events.Add(RequestParsing.ReadEvent(root, "event", now));
+                events.Add(RequestParsing.ReadEvent(root, "event", now, limits));
                 break;
             case JsonValueKind.Array:
                 var length = root.GetArrayLength();
@@ -112,7 +112,7 @@ internal static class ActorsApi
                 var index = 0;
                 foreach (var element in root.EnumerateArray())
                 {
-                    events.Add(RequestParsing.ReadEvent(element, $"events[{index++}]", now));
+                    events.Add(RequestParsing.ReadEvent(element, $"events[{index++}]", now, limits));
                 }
                 break;
             default:

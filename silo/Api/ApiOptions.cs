@@ -15,6 +15,19 @@ public sealed class ApiOptions
     public int MaxK { get; set; } = 1_000;
 
     /// <summary>
+    /// How far ahead of the silo's clock an event's <c>timestamp</c> may be (the producer's clock may run a little
+    /// ahead); later ones get 400. Popularity decays from each event's time, so one event dated far ahead would
+    /// outweigh every other. Default 5 minutes.
+    /// </summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The earliest event <c>timestamp</c> accepted; earlier ones get 400 (year 1 is a default value, not an
+    /// interaction). Default 1970-01-01T00:00:00Z, so that replays of older data sets still go through.
+    /// </summary>
+    public DateTimeOffset EarliestTimestamp { get; set; } = DateTimeOffset.UnixEpoch;
+
+    /// <summary>
     /// The key <c>PUT /items</c> and <c>POST /events</c> require in the <see cref="ApiKeyHeader"/> header; none by
     /// default (the embedded default listens on loopback only). Set it from a secret store or the environment
     /// (<c>Api__ApiKey</c>), never in a committed file.

@@ -77,9 +77,13 @@ internal static class RequestParsing
         return ReadText(value, $"{where}: the field '{property}'");
     }
 
-    /// <summary>Reads one event object; <paramref name="where"/> names it in error messages (e.g. "events[3]").</summary>
-    public static InteractionEvent ReadEvent(JsonElement element, string where, DateTimeOffset now)
+    /// <summary>
+    /// Reads one event object; <paramref name="where"/> names it in error messages (e.g. "events[3]"). A timestamp must
+    /// lie between <see cref="ApiOptions.EarliestTimestamp"/> and <paramref name="now"/> + <see cref="ApiOptions.MaxClockSkew"/>.
+    /// </summary>
+    public static InteractionEvent ReadEvent(JsonElement element, string where, DateTimeOffset now, ApiOptions limits)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         if (element.ValueKind != JsonValueKind.Object)
         {
             throw new RequestProblem($"{where} must be an object with eventId, userId and itemId, not {Describe(element.ValueKind)}.");
@@ -94,6 +98,18 @@ internal static class RequestParsing
                 || !DateTimeOffset.TryParse(ReadText(ts, $"{where}.timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out timestamp))
             {
                 throw new RequestProblem($"{where}.timestamp must be an ISO-8601 date and time string, e.g. \"2024-05-01T12:00:00Z\".");
+            }
+            // Compared as instants: the offset (up to ±14:00) is the producer's, the bounds are UTC.
+            if (timestamp.UtcDateTime > now.UtcDateTime + limits.MaxClockSkew)
+            {
+                throw new RequestProblem(
+                    $"{where}.timestamp {timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)} is more than {limits.MaxClockSkew} ahead of the server's clock " +
+                    $"({now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)}; Api:MaxClockSkew); send the time the interaction happened, or none for now.");
+            }
+            if (timestamp < limits.EarliestTimestamp)
+            {
+                throw new RequestProblem(
+                    $"{where}.timestamp {timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)} is before {limits.EarliestTimestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)} (Api:EarliestTimestamp).");
             }
         }
         return new InteractionEvent(eventId, userId, itemId, timestamp);

@@ -27,6 +27,7 @@ internal static class SiloHostingExtensions
             .Validate(o => !o.RequireApiKey || !string.IsNullOrWhiteSpace(o.ApiKey),
                 "Api:RequireApiKey is set but no Api:ApiKey is configured: set one through the environment (Api__ApiKey) or a secret store.")
             .Validate(o => o.ApiKey is null || o.ApiKey.Trim().Length >= 16, "Api:ApiKey must be at least 16 characters.")
+            .Validate(o => o.MaxClockSkew >= TimeSpan.Zero && o.MaxClockSkew <= TimeSpan.FromDays(1), "Api:MaxClockSkew must be in 00:00:00..1.00:00:00.")
             .ValidateOnStart();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.MaxBodyBytes ?? new ApiOptions().MaxBodyBytes);
