@@ -24,6 +24,9 @@ public static class ActorsInstruments
     internal static readonly Counter<long> DuplicateEvents =
         Meter.CreateCounter<long>("actors.events.duplicates", "{event}", "Events dropped because their id was already applied.");
 
+    internal static readonly Counter<long> ConflictingEvents =
+        Meter.CreateCounter<long>("actors.events.conflicts", "{event}", "Events dropped because their id was already applied with another item (a producer reusing an event id).");
+
     internal static readonly Counter<long> RejectedEvents =
         Meter.CreateCounter<long>("actors.events.rejected", "{event}", "Stream events dropped by user grains (unknown item or wrong user).");
 

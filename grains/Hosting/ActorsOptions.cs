@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Actors.Grains.Hosting;
 
 /// <summary>Index shards (section <c>Index</c>).</summary>
@@ -87,14 +89,46 @@ public sealed class UserOptions
 {
     public const string Section = "Users";
 
-    /// <summary>Length of the rolling history window the user embedding is computed over. Default 50.</summary>
+    /// <summary>Largest <see cref="HistoryLength"/> accepted.</summary>
+    public const int MaxHistoryLength = 10_000;
+
+    /// <summary>Largest <see cref="RememberedEventIds"/> accepted (each user grain keeps them in memory and storage).</summary>
+    public const int MaxRememberedEventIds = 1_000_000;
+
+    /// <summary>
+    /// Length of the rolling history window the user embedding is computed over, 1..<see cref="MaxHistoryLength"/>.
+    /// It may change between restarts: a stored history longer than a new, shorter setting is trimmed (oldest out, its
+    /// ids remembered as evicted) when the user grain activates. Default 50.
+    /// </summary>
     public int HistoryLength { get; set; } = 50;
 
     /// <summary>
-    /// Event ids remembered beyond the history window to drop redeliveries of events that have already slid out.
-    /// Default 1000.
+    /// Event ids remembered beyond the history window to drop redeliveries of events that have already slid out, at
+    /// least <see cref="HistoryLength"/> (a redelivery of a batch as long as the window must still be recognised) and at
+    /// most <see cref="MaxRememberedEventIds"/>. Default 1000.
     /// </summary>
     public int RememberedEventIds { get; set; } = 1000;
+}
+
+/// <summary>Checks <see cref="UserOptions"/> at start-up; each failure names the setting and the range it must be in.</summary>
+internal sealed class UserOptionsValidator : IValidateOptions<UserOptions>
+{
+    public ValidateOptionsResult Validate(string? name, UserOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.HistoryLength is < 1 or > UserOptions.MaxHistoryLength)
+        {
+            failures.Add($"Users:HistoryLength must be in 1..{UserOptions.MaxHistoryLength}; it is {options.HistoryLength}.");
+        }
+        if (options.RememberedEventIds < options.HistoryLength || options.RememberedEventIds > UserOptions.MaxRememberedEventIds)
+        {
+            failures.Add(
+                $"Users:RememberedEventIds must be at least Users:HistoryLength ({options.HistoryLength}) and at most {UserOptions.MaxRememberedEventIds}; " +
+                $"it is {options.RememberedEventIds}. Below the window length, events that slid out are applied again when redelivered.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }
 
 /// <summary>The popularity fallback for users with no history (section <c>Popularity</c>).</summary>

@@ -34,9 +34,8 @@ public static class ActorsSiloBuilderExtensions
             .Validate(o => Enum.IsDefined(o.Quantization), "Index:Quantization must be F32, F16 or I8.")
             .Validate(o => o.JournalLimit > 0 && o.SnapshotRecordItems > 0 && o.SnapshotInterval > TimeSpan.Zero,
                 "Index:JournalLimit, SnapshotRecordItems and SnapshotInterval must be positive.").ValidateOnStart();
-        services.AddOptions<UserOptions>().BindConfiguration(UserOptions.Section)
-            .Validate(o => o.HistoryLength is > 0 and <= 10_000, "Users:HistoryLength must be in 1..10000.")
-            .Validate(o => o.RememberedEventIds >= 0, "Users:RememberedEventIds must not be negative.").ValidateOnStart();
+        services.AddOptions<UserOptions>().BindConfiguration(UserOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UserOptions>, UserOptionsValidator>();
         services.AddOptions<PopularityOptions>().BindConfiguration(PopularityOptions.Section)
             .Validate(o => o.HalfLife > TimeSpan.Zero, "Popularity:HalfLife must be positive.")
             .Validate(o => o.Partitions is > 0 and <= 1024, "Popularity:Partitions must be in 1..1024.")
@@ -141,10 +140,13 @@ public static class ActorsSiloBuilderExtensions
                         o.QueueServiceClient = new QueueServiceClient(connectionString);
                         o.MessageVisibilityTimeout = streams.MessageVisibilityTimeout;
                     }));
-                    // A user grain whose storage write fails throws from OnNextAsync; keep redelivering rather than skip the event.
+                    // A user grain whose storage write fails throws from OnNextAsync. Past MaxEventDeliveryTime the pulling
+                    // agent gives up on the message (OnErrorAsync, then the next one) and the queue cache releases it, which
+                    // deletes it from the queue: an acknowledged event lost. Unset (the default) it retries without end,
+                    // the backlog held in the queue; the cache never purges a message a cursor still points at.
                     configurator.ConfigurePullingAgent(options => options.Configure(o =>
                     {
-                        o.MaxEventDeliveryTime = streams.MaxEventDeliveryTime;
+                        o.MaxEventDeliveryTime = streams.MaxEventDeliveryTime ?? Timeout.InfiniteTimeSpan;
                         o.GetQueueMsgsTimerPeriod = streams.PollInterval;
                     }));
                 });
@@ -187,7 +189,9 @@ public static class ActorsSiloBuilderExtensions
     /// <summary>
     /// The in-memory event stream. Its pulling agents keep delivered messages in a cache for rewinds the recommender never
     /// asks for; Orleans keeps them at least 5 minutes by default, which at 20,000 events/s is millions of objects held in
-    /// the silo's heap. They go after 30 s here.
+    /// the silo's heap. They go after 30 s here. This profile promises no more than RAM: a message still undelivered when
+    /// it reaches <c>DataMaxAgeInCache</c> (a user grain whose storage keeps failing) is purged and lost, as is every
+    /// message in the queues when the silo stops. The durable profile is <see cref="AddActorsProviders"/> with Azure Queue.
     /// </summary>
     private static void AddMemoryEventStream(ISiloBuilder builder, StreamsOptions streams) =>
         builder.AddMemoryStreams(StreamNames.Provider, configurator =>

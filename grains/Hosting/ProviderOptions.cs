@@ -46,8 +46,13 @@ public sealed class StreamsOptions
     /// </summary>
     public TimeSpan MessageVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Longest time the stream keeps retrying delivery of one event to a failing user grain. Default 10 minutes.</summary>
-    public TimeSpan MaxEventDeliveryTime { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// Azure Queue streams only: the longest time the stream retries delivering one message to a user grain that keeps
+    /// failing (its storage down) before it gives up on it, and the message is deleted from the queue unapplied. Default
+    /// none: retried until it is applied, however long storage is down, so that an acknowledged event is never dropped
+    /// (the user's later events wait behind it, in the queue). Set it only to trade events for liveness.
+    /// </summary>
+    public TimeSpan? MaxEventDeliveryTime { get; set; }
 
     /// <summary>
     /// How long a pulling agent waits to look at its queue again after finding it empty (a busy queue is read without

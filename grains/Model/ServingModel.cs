@@ -53,7 +53,7 @@ public sealed class ServingModel : IDisposable
     /// own maximum length).
     /// </summary>
     public IUserEmbedding CreateUserEmbedding(int window) =>
-        _model is null ? new MeanUserEmbedding(window) : new TowerUserEmbedding(_model.CreateUserState(Math.Min(window, _model.MaxLength)), _batcher!);
+        _model is null ? new MeanUserEmbedding(window) : new TowerUserEmbedding(_model, Math.Min(window, _model.MaxLength), _batcher!);
 
     /// <summary>The silo's batched tower worker, once a user grain has used it (null before, and for the content baseline).</summary>
     internal TowerStepBatcher? Batcher => _batcher is { IsValueCreated: true } ? _batcher.Value : null;
@@ -67,16 +67,34 @@ public sealed class ServingModel : IDisposable
         }
     }
 
-    private sealed class TowerUserEmbedding(UserTowerState state, Lazy<TowerStepBatcher> batcher) : IUserEmbedding
+    /// <summary>
+    /// The user tower of one user grain. Its caches (keys and values of every layer over the whole window, about a
+    /// hundred kilobytes with the shipped model) are allocated on the first interaction or the first non-empty rebuild,
+    /// not before: a read of an unknown user's history activates a grain that never holds one.
+    /// </summary>
+    private sealed class TowerUserEmbedding(PreferenceModel model, int window, Lazy<TowerStepBatcher> batcher) : IUserEmbedding
     {
-        public void Append(string itemId, float[] content) => state.Append(content, itemId);
+        private UserTowerState? _state;
 
-        public Task AppendAsync(IReadOnlyList<(string ItemId, float[] Content)> items) => batcher.Value.AppendAsync(state, items);
+        public bool HoldsState => _state is not null;
 
-        public void Rebuild(IReadOnlyList<(string ItemId, float[] Content)> history) =>
-            state.Rebuild(history.Select(h => h.Content), history.Select(h => (string?)h.ItemId).ToArray());
+        private UserTowerState State => _state ??= model.CreateUserState(window);
 
-        public float[]? Current() => state.Count == 0 ? null : state.Embedding.ToArray();
+        public void Append(string itemId, float[] content) => State.Append(content, itemId);
+
+        public Task AppendAsync(IReadOnlyList<(string ItemId, float[] Content)> items) =>
+            items.Count == 0 ? Task.CompletedTask : batcher.Value.AppendAsync(State, items);
+
+        public void Rebuild(IReadOnlyList<(string ItemId, float[] Content)> history)
+        {
+            if (history.Count == 0 && _state is null)
+            {
+                return;
+            }
+            State.Rebuild(history.Select(h => h.Content), history.Select(h => (string?)h.ItemId).ToArray());
+        }
+
+        public float[]? Current() => _state is not { Count: > 0 } state ? null : state.Embedding.ToArray();
     }
 }
 
@@ -101,6 +119,9 @@ public interface IUserEmbedding
 
     /// <summary>The current embedding (unit length), or null before any interaction.</summary>
     float[]? Current();
+
+    /// <summary>Whether the per-user buffers are allocated (they are not until the first interaction or non-empty rebuild).</summary>
+    bool HoldsState { get; }
 }
 
 /// <summary>LEARN's "without alignment" user embedding: the mean of the window's content embeddings, as a running sum.</summary>
@@ -140,4 +161,6 @@ internal sealed class MeanUserEmbedding(int window) : IUserEmbedding
     }
 
     public float[]? Current() => _mean?.Normalized();
+
+    public bool HoldsState => _mean is not null;
 }

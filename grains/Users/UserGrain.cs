@@ -24,7 +24,8 @@ namespace Actors.Grains.Users;
 /// (<see cref="ItemContentCache"/>; the missing ones asked of their items in parallel), and each step runs batched with
 /// the other users' steps on the silo (<see cref="IUserEmbedding.AppendAsync"/>). Profile and history reads interleave
 /// with an event batch in progress: they see the history and embedding from before the batch until the whole batch is
-/// in both (the published embedding is replaced in the same turn the history grows).
+/// written (the published embedding and the visible history are replaced in the same turn, after the write), so a read
+/// never shows an event that a failed write then takes back.
 /// </para>
 /// </summary>
 [ImplicitStreamSubscription(StreamNames.Interactions)]
@@ -40,31 +41,54 @@ internal sealed partial class UserGrain(
     private readonly HashSet<string> _appliedEventIds = new(StringComparer.Ordinal);
     private readonly IUserEmbedding _embedding = model.CreateUserEmbedding(options.Value.HistoryLength);
     private float[]? _published;
+    private UserState _visible = new();
+    private int _applying;
 
     private string UserId => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Users:HistoryLength or Users:RememberedEventIds may have shrunk since the state was written: the oldest entries
+        // leave the window as if evicted (their ids still deduplicated), and the next write stores the shorter state.
+        var trimmed = Trim(state.State);
+        if (trimmed > 0)
+        {
+            LogTrimmed(UserId, trimmed, options.Value.HistoryLength);
+        }
         foreach (var entry in state.State.History)
         {
             _appliedEventIds.Add(entry.EventId);
         }
         _appliedEventIds.UnionWith(state.State.EvictedEventIds);
 
-        // The embeddings are not persisted with the history: they are the items' to own, fetched once here.
-        _embedding.Rebuild(await HistoryContentsAsync());
+        // The embeddings are not persisted with the history: they are the items' to own, fetched once here. An empty
+        // history (an unknown user) allocates no tower state.
+        if (state.State.History.Count > 0)
+        {
+            _embedding.Rebuild(await HistoryContentsAsync());
+        }
         _published = _embedding.Current();
+        _visible = state.State;
     }
 
-    public Task<HistoryEntry[]> GetHistoryAsync() => Task.FromResult(state.State.History.ToArray());
+    public Task<HistoryEntry[]> GetHistoryAsync()
+    {
+        var history = _visible.History.ToArray();
+        LeaveIfUnknown();
+        return Task.FromResult(history);
+    }
 
-    public Task<UserProfile> GetProfileAsync() =>
-        Task.FromResult(new UserProfile(
+    public Task<UserProfile> GetProfileAsync()
+    {
+        var profile = new UserProfile(
             UserId,
             _published,
-            state.State.History.Select(e => e.ItemId).Distinct(StringComparer.Ordinal).ToArray(),
+            _visible.History.Select(e => e.ItemId).Distinct(StringComparer.Ordinal).ToArray(),
             model.Version,
-            RecentItems()));
+            RecentItems());
+        LeaveIfUnknown();
+        return Task.FromResult(profile);
+    }
 
     public async Task<float[]?> RecomputeEmbeddingAsync()
     {
@@ -73,13 +97,24 @@ internal sealed partial class UserGrain(
         return fresh.Current();
     }
 
+    /// <summary>
+    /// Applies a batch all or nothing: the new state is built beside the stored one and takes its place (history, seen
+    /// ids, published embedding) only once it is written; reads that interleave see the stored state until then. After
+    /// a failure nothing of the batch is in memory, so the redelivered events are applied, not skipped as duplicates.
+    /// </summary>
     public async Task<int> ApplyAsync(InteractionEvent[] events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var previous = state.State.History.Count > 0 ? state.State.History[^1].ItemId : null;
+        var stored = state.State;
+        var previous = stored.History.Count > 0 ? stored.History[^1].ItemId : null;
         var candidates = Candidates(events);
+        if (candidates.Count == 0)
+        {
+            return 0;
+        }
         var applied = new List<InteractionEvent>(candidates.Count);
-        if (candidates.Count > 0)
+        _applying++;
+        try
         {
             var contentOf = await contents.GetAsync(GrainFactory, candidates.Select(e => e.ItemId).ToHashSet(StringComparer.Ordinal));
             var steps = new List<(string ItemId, float[] Content)>(candidates.Count);
@@ -94,41 +129,57 @@ internal sealed partial class UserGrain(
                 applied.Add(evt);
                 steps.Add((evt.ItemId, content));
             }
-            if (applied.Count > 0)
+            if (applied.Count == 0)
             {
-                try
-                {
-                    await _embedding.AppendAsync(steps);
-                }
-                catch
-                {
-                    // The tower may have taken some of the steps: start over from storage (the events are redelivered).
-                    DeactivateOnIdle();
-                    throw;
-                }
-                Append(applied);
+                return 0;
             }
-        }
-        if (applied.Count > 0)
-        {
-            // Written before this returns, so before the stream acknowledges the event: a silo that dies before the
-            // write completes leaves the event to be redelivered, one that dies after it leaves a dedup entry behind.
+
+            var next = Appended(stored, applied);
             try
             {
+                await _embedding.AppendAsync(steps);
+                // Written before this returns, so before the stream acknowledges the event: a silo that dies before the
+                // write completes leaves the event to be redelivered, one that dies after it leaves a dedup entry behind.
+                state.State = next;
                 await state.WriteStateAsync();
             }
             catch (Exception ex)
             {
-                // The in-memory history and dedup set are now ahead of storage; start over from storage so the
-                // redelivered events are applied rather than skipped as duplicates.
                 LogWriteFailed(ex, UserId, applied.Count);
+                state.State = stored;
+                await RollBackEmbeddingAsync();
+                // A failed write may still have reached storage (the ETag is then stale): the next activation reads what
+                // is really there. Until then this one answers from the state it had.
                 DeactivateOnIdle();
                 throw;
             }
-            // After the state write, so only events that are in the history count; best effort, never an event lost.
-            transitions.Record(previous, applied.ConvertAll(e => e.ItemId));
-            popularity.Record(applied.ConvertAll(e => e.ItemId), applied.ConvertAll(e => e.Timestamp));
+
+            // Written: the batch becomes visible, history and embedding in the same turn.
+            foreach (var evt in applied)
+            {
+                _appliedEventIds.Add(evt.EventId);
+            }
+            if (stored.EvictedEventIds.Count > 0)
+            {
+                _appliedEventIds.ExceptWith(Forgotten(stored, next));
+            }
+            _published = _embedding.Current();
+            _visible = next;
+            var now = DateTimeOffset.UtcNow;
+            foreach (var evt in applied)
+            {
+                ActorsInstruments.EventDelay.Record((now - evt.Timestamp).TotalMilliseconds);
+            }
+            ActorsInstruments.EventsApplied.Add(applied.Count);
         }
+        finally
+        {
+            _applying--;
+        }
+
+        // After the state write, so only events that are in the history count; best effort, never an event lost.
+        transitions.Record(previous, applied.ConvertAll(e => e.ItemId));
+        popularity.Record(applied.ConvertAll(e => e.ItemId), applied.ConvertAll(e => e.Timestamp));
         return applied.Count;
     }
 
@@ -171,8 +222,7 @@ internal sealed partial class UserGrain(
             }
             if (_appliedEventIds.Contains(evt.EventId) || !(inBatch ??= new(StringComparer.Ordinal)).Add(evt.EventId))
             {
-                LogDuplicate(UserId, evt.EventId);
-                ActorsInstruments.DuplicateEvents.Add(1);
+                CountDuplicate(evt, candidates);
                 continue;
             }
             candidates.Add(evt);
@@ -181,25 +231,112 @@ internal sealed partial class UserGrain(
     }
 
     /// <summary>
-    /// The applied events into the history, once the embedding holds them: the history and the published embedding
-    /// change in the same turn, so a read that interleaves sees both before or both after.
+    /// A known event id again: a redelivery or a client's retry (dropped quietly), or the same id with another item, a
+    /// client error whose second payload is dropped too, but counted (<c>actors.events.conflicts</c>) and logged. The
+    /// event path is asynchronous (the 202 comes before this grain sees the event), so no client can be told. Timestamps
+    /// are not compared: an event sent without one is stamped on arrival, so each retry of it carries another. An id
+    /// that has slid out of the window is remembered without its payload: a conflict with it counts as a duplicate.
     /// </summary>
-    private void Append(List<InteractionEvent> applied)
+    private void CountDuplicate(InteractionEvent evt, List<InteractionEvent> batch)
     {
-        var now = DateTimeOffset.UtcNow;
+        string? first = null;
+        foreach (var entry in state.State.History)
+        {
+            if (entry.EventId == evt.EventId)
+            {
+                first = entry.ItemId;
+                break;
+            }
+        }
+        first ??= batch.Find(e => e.EventId == evt.EventId)?.ItemId;
+        if (first is not null && first != evt.ItemId)
+        {
+            LogConflict(UserId, evt.EventId, first, evt.ItemId);
+            ActorsInstruments.ConflictingEvents.Add(1);
+            return;
+        }
+        LogDuplicate(UserId, evt.EventId);
+        ActorsInstruments.DuplicateEvents.Add(1);
+    }
+
+    /// <summary>A copy of <paramref name="stored"/> with <paramref name="applied"/> appended and the window slid; <paramref name="stored"/> is left as it is.</summary>
+    private UserState Appended(UserState stored, List<InteractionEvent> applied)
+    {
+        var next = new UserState
+        {
+            History = new List<HistoryEntry>(stored.History.Count + applied.Count),
+            EvictedEventIds = [.. stored.EvictedEventIds],
+        };
+        next.History.AddRange(stored.History);
         foreach (var evt in applied)
         {
-            state.State.History.Add(new HistoryEntry(evt.EventId, evt.ItemId, evt.Timestamp));
-            _appliedEventIds.Add(evt.EventId);
-            ActorsInstruments.EventDelay.Record((now - evt.Timestamp).TotalMilliseconds);
+            next.History.Add(new HistoryEntry(evt.EventId, evt.ItemId, evt.Timestamp));
         }
-        ActorsInstruments.EventsApplied.Add(applied.Count);
-        _published = _embedding.Current();
+        Trim(next);
+        return next;
+    }
 
-        while (state.State.History.Count > options.Value.HistoryLength)
+    /// <summary>
+    /// Slides <paramref name="user"/>'s window to <c>Users:HistoryLength</c> (the oldest entries out, their ids remembered
+    /// as evicted) and bounds the evicted ids to <c>Users:RememberedEventIds</c>; returns how many entries left the window.
+    /// </summary>
+    private int Trim(UserState user)
+    {
+        var excess = user.History.Count - options.Value.HistoryLength;
+        if (excess > 0)
         {
-            RememberEvicted(state.State.History[0].EventId);
-            state.State.History.RemoveAt(0);
+            for (var i = 0; i < excess; i++)
+            {
+                user.EvictedEventIds.Add(user.History[i].EventId);
+            }
+            user.History.RemoveRange(0, excess);
+        }
+        var forget = user.EvictedEventIds.Count - options.Value.RememberedEventIds;
+        if (forget > 0)
+        {
+            user.EvictedEventIds.RemoveRange(0, forget);
+        }
+        return Math.Max(excess, 0);
+    }
+
+    /// <summary>The evicted ids <paramref name="stored"/> remembered that <paramref name="next"/> no longer does.</summary>
+    private static List<string> Forgotten(UserState stored, UserState next)
+    {
+        var kept = new HashSet<string>(next.EvictedEventIds, StringComparer.Ordinal);
+        var forgotten = new List<string>();
+        foreach (var id in stored.EvictedEventIds)
+        {
+            if (!kept.Contains(id))
+            {
+                forgotten.Add(id);
+            }
+        }
+        return forgotten;
+    }
+
+    /// <summary>The tower back to the stored history after a failed batch (it may have taken some of the batch's steps).</summary>
+    private async Task RollBackEmbeddingAsync()
+    {
+        try
+        {
+            _embedding.Rebuild(await HistoryContentsAsync());
+        }
+        catch (Exception ex)
+        {
+            // The published embedding is still the stored history's; the deactivation that follows starts the tower over.
+            LogRollbackFailed(ex, UserId);
+        }
+    }
+
+    /// <summary>
+    /// A read of a user with nothing stored (an unknown id) leaves no activation behind: a loop over random ids costs
+    /// a storage read per request, not memory that lingers until the collection age.
+    /// </summary>
+    private void LeaveIfUnknown()
+    {
+        if (_applying == 0 && _visible.History.Count == 0 && _visible.EvictedEventIds.Count == 0 && !state.RecordExists)
+        {
+            DeactivateOnIdle();
         }
     }
 
@@ -211,7 +348,7 @@ internal sealed partial class UserGrain(
         {
             return [];
         }
-        var history = state.State.History;
+        var history = _visible.History;
         var recent = new string[Math.Min(fusion.Window, history.Count)];
         for (var j = 0; j < recent.Length; j++)
         {
@@ -234,21 +371,5 @@ internal sealed partial class UserGrain(
             }
         }
         return result;
-    }
-
-    private void RememberEvicted(string eventId)
-    {
-        var evicted = state.State.EvictedEventIds;
-        evicted.Add(eventId);
-        var limit = options.Value.RememberedEventIds;
-        if (evicted.Count > limit)
-        {
-            var excess = evicted.Count - limit;
-            for (var i = 0; i < excess; i++)
-            {
-                _appliedEventIds.Remove(evicted[i]);
-            }
-            evicted.RemoveRange(0, excess);
-        }
     }
 }
