@@ -159,10 +159,7 @@ internal sealed partial class UserGrain(
             {
                 _appliedEventIds.Add(evt.EventId);
             }
-            if (stored.EvictedEventIds.Count > 0)
-            {
-                _appliedEventIds.ExceptWith(Forgotten(stored, next));
-            }
+            _appliedEventIds.ExceptWith(Forgotten(stored, applied, next));
             _published = _embedding.Current();
             _visible = next;
             var now = DateTimeOffset.UtcNow;
@@ -299,19 +296,18 @@ internal sealed partial class UserGrain(
         return Math.Max(excess, 0);
     }
 
-    /// <summary>The evicted ids <paramref name="stored"/> remembered that <paramref name="next"/> no longer does.</summary>
-    private static List<string> Forgotten(UserState stored, UserState next)
+    /// <summary>
+    /// The ids the batch made this grain forget: the window slides first in, first out, so the remembered ids, the
+    /// history and the batch, in that order, are the forgotten ones followed by what <paramref name="next"/> keeps. Costs
+    /// the number forgotten, not the number remembered (this runs on every batch).
+    /// </summary>
+    private static IEnumerable<string> Forgotten(UserState stored, List<InteractionEvent> applied, UserState next)
     {
-        var kept = new HashSet<string>(next.EvictedEventIds, StringComparer.Ordinal);
-        var forgotten = new List<string>();
-        foreach (var id in stored.EvictedEventIds)
-        {
-            if (!kept.Contains(id))
-            {
-                forgotten.Add(id);
-            }
-        }
-        return forgotten;
+        var count = stored.EvictedEventIds.Count + stored.History.Count + applied.Count - next.EvictedEventIds.Count - next.History.Count;
+        return stored.EvictedEventIds
+            .Concat(stored.History.Select(static e => e.EventId))
+            .Concat(applied.Select(static e => e.EventId))
+            .Take(count);
     }
 
     /// <summary>The tower back to the stored history after a failed batch (it may have taken some of the batch's steps).</summary>
