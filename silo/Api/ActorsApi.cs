@@ -18,6 +18,7 @@ internal static class ActorsApi
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.Use(async (context, next) =>
         {
             try
@@ -84,7 +85,7 @@ internal static class ActorsApi
         var similar = await client.GetGrain<IRetrievalGrain>(0).SimilarAsync(itemId, count, cancellationToken);
         return similar is null
             ? NotFound($"Item '{itemId}' does not exist.")
-            : TypedResults.Ok(new SimilarItemsResponse(itemId, ToResponse(similar.Items), similar.Partial));
+            : TypedResults.Ok(new SimilarItemsResponse(itemId, ToResponse(similar.Items, api.Value.AnswerTextLength), similar.Partial));
     }
 
     private static async Task<IResult> PostEventsAsync(HttpRequest request, IClusterClient client, EventPublisher publisher, IOptions<ApiOptions> api, CancellationToken cancellationToken)
@@ -144,7 +145,7 @@ internal static class ActorsApi
         RequestParsing.RequireId(userId, "userId");
         var count = RequestParsing.ParseK(k, api.Value.MaxK);
         var recommendations = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, count, cancellationToken);
-        return TypedResults.Ok(new RecommendationsResponse(userId, ToResponse(recommendations.Items), recommendations.Source, recommendations.Partial));
+        return TypedResults.Ok(new RecommendationsResponse(userId, ToResponse(recommendations.Items, api.Value.AnswerTextLength), recommendations.Source, recommendations.Partial));
     }
 
     private static bool HasControlCharacters(string? path)
@@ -159,8 +160,19 @@ internal static class ActorsApi
         return false;
     }
 
-    private static ScoredItemResponse[] ToResponse(ScoredItem[] items) =>
-        Array.ConvertAll(items, i => new ScoredItemResponse(i.ItemId, i.Score, i.Text));
+    private static ScoredItemResponse[] ToResponse(ScoredItem[] items, int textLength) =>
+        Array.ConvertAll(items, i => new ScoredItemResponse(i.ItemId, i.Score, Preview(i.Text, textLength)));
+
+    /// <summary>The first <paramref name="length"/> characters of <paramref name="text"/>, never half a surrogate pair, "…" when cut.</summary>
+    internal static string Preview(string text, int length)
+    {
+        if (text.Length <= length)
+        {
+            return text;
+        }
+        var cut = char.IsHighSurrogate(text[length - 1]) ? length - 1 : length;
+        return string.Concat(text.AsSpan(0, cut), "…");
+    }
 
     private static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(title: "Not found.", detail: detail, statusCode: StatusCodes.Status404NotFound);
