@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Actors.Grains.Hosting;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Actors.Grains.Items;
 using Actors.Ingest;
@@ -39,7 +40,12 @@ internal static class ActorsApi
 
     public static WebApplication MapActorsApi(this WebApplication app)
     {
-        app.MapHealthChecks("/health");
+        // The answer says why a silo is not ready (importing, waiting for another silo, failed and retrying).
+        app.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            ResponseWriter = (context, report) => context.Response.WriteAsync(
+                $"{report.Status}: {string.Join("; ", report.Entries.Values.Select(e => e.Description ?? e.Status.ToString()))}"),
+        });
 
         var items = app.MapGroup("/items").WithTags("Items");
         items.MapPut("/{itemId}", PutItemAsync).AddEndpointFilter(ApiKeyFilter.RequireKeyAsync);
