@@ -33,15 +33,15 @@ internal static class RateLimiting
         {
             return RateLimitPartition.GetNoLimiter("probes");
         }
-        var address = context.Connection.RemoteIpAddress;
+        // An IPv4 client seen through a dual-stack socket is the same client as over IPv4.
+        var address = context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.RemoteIpAddress;
         var local = address is null || IPAddress.IsLoopback(address);
         var permits = local ? limits.LoopbackPermitsPerSecond : limits.PermitsPerSecond;
         if (permits <= 0)
         {
             return RateLimitPartition.GetNoLimiter(local ? "loopback" : "unlimited");
         }
-        // An IPv4 client seen through a dual-stack socket is the same client as over IPv4.
-        var key = local ? "loopback" : (address!.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+        var key = local ? "loopback" : Client(address!);
         return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
         {
             TokenLimit = permits * Math.Max(1, limits.BurstSeconds),
@@ -50,6 +50,22 @@ internal static class RateLimiting
             QueueLimit = 0,
             AutoReplenishment = true,
         });
+    }
+
+    /// <summary>
+    /// The client an address stands for: an IPv4 address, or an IPv6 /64 network (one subscriber's usual allocation,
+    /// so rotating through its addresses does not buy a fresh budget each time).
+    /// </summary>
+    private static string Client(IPAddress address)
+    {
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return $"{new IPAddress(bytes)}/64";
     }
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)

@@ -194,7 +194,13 @@ public sealed class HttpBoundaryTests(BoundarySiloFactory silo) : IClassFixture<
         // The same client over a dual-stack socket draws from the same bucket.
         Assert.False(limiter.AttemptAcquire(From("::ffff:203.0.113.7")).IsAcquired);
         Assert.True(limiter.AttemptAcquire(From("198.51.100.1")).IsAcquired);
+        // An IPv6 client is its /64: another address in it shares the budget, another network does not.
+        Assert.Equal(3, Enumerable.Range(0, 5).Count(_ => limiter.AttemptAcquire(From("2001:db8:1:2::10")).IsAcquired));
+        Assert.False(limiter.AttemptAcquire(From("2001:db8:1:2:ffff::99")).IsAcquired);
+        Assert.True(limiter.AttemptAcquire(From("2001:db8:1:3::10")).IsAcquired);
         Assert.All(Enumerable.Range(0, 50), _ => Assert.True(limiter.AttemptAcquire(From("127.0.0.1")).IsAcquired));
+        Assert.All(Enumerable.Range(0, 50), _ => Assert.True(limiter.AttemptAcquire(From("::ffff:127.0.0.1")).IsAcquired));
+        Assert.All(Enumerable.Range(0, 50), _ => Assert.True(limiter.AttemptAcquire(From("::1")).IsAcquired));
         Assert.All(Enumerable.Range(0, 10), _ => Assert.True(limiter.AttemptAcquire(From("203.0.113.7", "/health")).IsAcquired));
         foreach (var lease in first)
         {
