@@ -25,7 +25,10 @@ internal static class SiloHostingExtensions
             silo.Services.Configure<GrainCollectionOptions>(builder.Configuration.GetSection("Orleans:GrainCollection"));
         });
 
-        builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section);
+        builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section)
+            .Validate(o => o.LeaseDuration > TimeSpan.Zero && o.RetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.RetryDelay,
+                "Catalog:LeaseDuration and RetryDelay must be positive, MaxRetryDelay at least RetryDelay.")
+            .ValidateOnStart();
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section)
             .Validate(o => o.MaxEventsPerRequest > 0 && o.MaxBodyBytes > 0 && o.MaxK > 0, "Api limits (MaxBodyBytes, MaxEventsPerRequest, MaxK) must be positive.")
             .Validate(o => !o.RequireApiKey || !string.IsNullOrWhiteSpace(o.ApiKey),

@@ -79,7 +79,16 @@ internal sealed partial class SampleCatalogService(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: an import cut off here is taken up on the next start.
+            // Shutting down: an import cut off here is taken up on the next start; give the lease back (if this silo
+            // holds it) so that start need not wait for it to lapse.
+            try
+            {
+                await coordinator.FailAsync(_holder, "the importing silo stopped").WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                // The lease lapses on its own.
+            }
         }
     }
 
