@@ -47,6 +47,8 @@ internal static class ClusterConnection
                     serviceId: section.GetValue("ServiceId", "actors")!,
                     clusterId: section.GetValue("ClusterId", "actors-local")!);
             }
+            // Orleans:Tls as the silos have it: a cluster with TLS refuses a client without a trusted certificate.
+            client.UseActorsTls(configuration);
             client.AddActorsStreams(configuration);
         });
         var host = builder.Build();
@@ -58,7 +60,7 @@ internal static class ClusterConnection
         {
             host.Dispose();
             throw new ClusterUnavailableException(
-                $"Cannot reach the cluster's gateway on 127.0.0.1:{gatewayPort} ({ex.Message}). Is a silo running? Start one with: dotnet run --project silo",
+                $"Cannot reach the cluster's gateway on 127.0.0.1:{gatewayPort} ({ex.Message}). Is a silo running? Start one with: dotnet run --project silo. A cluster with Orleans:Tls:Enabled needs the same setting and a trusted certificate here.",
                 ex);
         }
         return host;

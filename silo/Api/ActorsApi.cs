@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Actors.Grains.Hosting;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Actors.Grains.Items;
 using Actors.Ingest;
@@ -18,6 +19,7 @@ internal static class ActorsApi
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.Use(async (context, next) =>
         {
             try
@@ -38,7 +40,12 @@ internal static class ActorsApi
 
     public static WebApplication MapActorsApi(this WebApplication app)
     {
-        app.MapHealthChecks("/health");
+        // The answer says why a silo is not ready (importing, waiting for another silo, failed and retrying).
+        app.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            ResponseWriter = (context, report) => context.Response.WriteAsync(
+                $"{report.Status}: {string.Join("; ", report.Entries.Values.Select(e => e.Description ?? e.Status.ToString()))}"),
+        });
 
         var items = app.MapGroup("/items").WithTags("Items");
         items.MapPut("/{itemId}", PutItemAsync).AddEndpointFilter(ApiKeyFilter.RequireKeyAsync);
@@ -84,7 +91,7 @@ internal static class ActorsApi
         var similar = await client.GetGrain<IRetrievalGrain>(0).SimilarAsync(itemId, count, cancellationToken);
         return similar is null
             ? NotFound($"Item '{itemId}' does not exist.")
-            : TypedResults.Ok(new SimilarItemsResponse(itemId, ToResponse(similar.Items), similar.Partial));
+            : TypedResults.Ok(new SimilarItemsResponse(itemId, ToResponse(similar.Items, api.Value.AnswerTextLength), similar.Partial));
     }
 
     private static async Task<IResult> PostEventsAsync(HttpRequest request, IClusterClient client, EventPublisher publisher, IOptions<ApiOptions> api, CancellationToken cancellationToken)
@@ -144,7 +151,7 @@ internal static class ActorsApi
         RequestParsing.RequireId(userId, "userId");
         var count = RequestParsing.ParseK(k, api.Value.MaxK);
         var recommendations = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, count, cancellationToken);
-        return TypedResults.Ok(new RecommendationsResponse(userId, ToResponse(recommendations.Items), recommendations.Source, recommendations.Partial));
+        return TypedResults.Ok(new RecommendationsResponse(userId, ToResponse(recommendations.Items, api.Value.AnswerTextLength), recommendations.Source, recommendations.Partial));
     }
 
     private static bool HasControlCharacters(string? path)
@@ -159,8 +166,19 @@ internal static class ActorsApi
         return false;
     }
 
-    private static ScoredItemResponse[] ToResponse(ScoredItem[] items) =>
-        Array.ConvertAll(items, i => new ScoredItemResponse(i.ItemId, i.Score, i.Text));
+    private static ScoredItemResponse[] ToResponse(ScoredItem[] items, int textLength) =>
+        Array.ConvertAll(items, i => new ScoredItemResponse(i.ItemId, i.Score, Preview(i.Text, textLength)));
+
+    /// <summary>The first <paramref name="length"/> characters of <paramref name="text"/>, never half a surrogate pair, "…" when cut.</summary>
+    internal static string Preview(string text, int length)
+    {
+        if (text.Length <= length)
+        {
+            return text;
+        }
+        var cut = char.IsHighSurrogate(text[length - 1]) ? length - 1 : length;
+        return string.Concat(text.AsSpan(0, cut), "…");
+    }
 
     private static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(title: "Not found.", detail: detail, statusCode: StatusCodes.Status404NotFound);

@@ -11,8 +11,11 @@ public sealed class ApiOptions
     /// <summary>Most events accepted in one <c>POST /events</c>. Default 1,000.</summary>
     public int MaxEventsPerRequest { get; set; } = 1_000;
 
-    /// <summary>Largest <c>k</c> accepted by the recommendation and similar-items endpoints. Default 1,000.</summary>
-    public int MaxK { get; set; } = 1_000;
+    /// <summary>
+    /// Largest <c>k</c> accepted by the recommendation and similar-items endpoints. Default 100: each answered item
+    /// costs an item-grain call for its text, so this bounds what one anonymous request can make the cluster do.
+    /// </summary>
+    public int MaxK { get; set; } = 100;
 
     /// <summary>
     /// How far ahead of the silo's clock an event's <c>timestamp</c> may be (the producer's clock may run a little
@@ -36,6 +39,22 @@ public sealed class ApiOptions
 
     /// <summary>Refuse to start without an <see cref="ApiKey"/> (the production profile sets this). Default false.</summary>
     public bool RequireApiKey { get; set; }
+
+    /// <summary>
+    /// Longest item text, in characters, in the items of recommendation and similar-items answers; longer texts are cut
+    /// there (<c>GET /items/{itemId}</c> returns the whole text). Default 300, so one answer stays small whatever
+    /// <c>k</c> and <c>Items:MaxTextLength</c> are.
+    /// </summary>
+    public int AnswerTextLength { get; set; } = 300;
+
+    /// <summary>Requests per client address (section <c>Api:RateLimit</c>).</summary>
+    public RateLimitOptions RateLimit { get; set; } = new();
+
+    /// <summary>
+    /// Refuse to start while <c>AllowedHosts</c> is "*" (the production profile sets this): the host names must be
+    /// listed, so a DNS-rebinding page cannot reach the API under a name of its own. Default false.
+    /// </summary>
+    public bool RequireAllowedHosts { get; set; }
 
     /// <summary>The request header that carries the API key.</summary>
     public const string ApiKeyHeader = "X-Api-Key";

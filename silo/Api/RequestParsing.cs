@@ -9,10 +9,18 @@ internal static class RequestParsing
 {
     /// <summary>
     /// Reads the body as JSON. The size limit is checked here as well as by Kestrel, so that it holds under every server
-    /// (the test host has no request size limit) and a body cut off by Kestrel reads as 413, not as bad JSON.
+    /// (the test host has no request size limit) and a body cut off by Kestrel reads as 413, not as bad JSON. Only
+    /// <c>application/json</c> bodies are read: a web page can send <c>text/plain</c> to any address without asking
+    /// (a cross-site "simple request"), but not <c>application/json</c> without a CORS preflight this host never grants.
     /// </summary>
     public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
+        if (!request.HasJsonContentType())
+        {
+            throw new RequestProblem(
+                $"The body must be sent with Content-Type: application/json; got {(string.IsNullOrEmpty(request.ContentType) ? "none" : $"'{Truncate(request.ContentType)}'")}.",
+                StatusCodes.Status415UnsupportedMediaType);
+        }
         if (request.ContentLength > maxBytes)
         {
             throw TooLarge(maxBytes);

@@ -7,7 +7,12 @@ internal sealed class RequestProblem(string detail, int statusCode = StatusCodes
 
     public static IResult ToResult(string detail, int statusCode = StatusCodes.Status400BadRequest) =>
         TypedResults.Problem(
-            title: statusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request is not valid.",
+            title: statusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+                StatusCodes.Status415UnsupportedMediaType => "The request body's media type is not supported.",
+                _ => "The request is not valid.",
+            },
             detail: detail,
             statusCode: statusCode);
 }

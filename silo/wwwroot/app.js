@@ -91,7 +91,8 @@ async function renderRecommendations(userId) {
   const result = await api(`/users/${encodeURIComponent(userId)}/recommendations?k=10`);
   $("rec-source").textContent = result.source + (result.partial ? " · partial" : "");
   $("recommendations").replaceChildren(...result.items.map((item) => itemEntry(item, recordInteraction)));
-  for (const item of result.items) state.texts.set(item.itemId, Promise.resolve(item.text));
+  // Answers carry previews (Api:AnswerTextLength); a cut text ("…") is fetched whole when the history needs it.
+  for (const item of result.items) if (!item.text.endsWith("…")) state.texts.set(item.itemId, Promise.resolve(item.text));
   return result.items;
 }
 

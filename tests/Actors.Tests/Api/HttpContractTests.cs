@@ -204,12 +204,13 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
     [Theory]
     [InlineData("0")]
     [InlineData("-3")]
+    [InlineData("101")]
     [InlineData("1001")]
     [InlineData("ten")]
     [InlineData("1.5")]
-    public async Task K_outside_1_to_1000_gets_400(string k)
+    public async Task K_outside_1_to_the_default_MaxK_of_100_gets_400(string k)
     {
-        await AssertProblemAsync(await _http.GetAsync(Url($"/users/someone/recommendations?k={k}")), HttpStatusCode.BadRequest, "k must be an integer in 1..1000");
-        await AssertProblemAsync(await _http.GetAsync(Url($"/items/{silo.Seeded[0].Id}/similar?k={k}")), HttpStatusCode.BadRequest, "k must be an integer in 1..1000");
+        await AssertProblemAsync(await _http.GetAsync(Url($"/users/someone/recommendations?k={k}")), HttpStatusCode.BadRequest, "k must be an integer in 1..100;");
+        await AssertProblemAsync(await _http.GetAsync(Url($"/items/{silo.Seeded[0].Id}/similar?k={k}")), HttpStatusCode.BadRequest, "k must be an integer in 1..100;");
     }
 }
