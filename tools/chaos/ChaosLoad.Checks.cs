@@ -132,9 +132,9 @@ internal sealed partial class ChaosLoad
             var text = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("text").GetString();
             if (!texts.Contains(text))
             {
-                return "GET answers a text that was never acknowledged";
+                return $"GET answers a text that is not the last acknowledged one (requests: {record.Describe(text)})";
             }
-            return await probe.WhyNotRetrievableAsync(id, texts, ChaosSettings.Shards);
+            return await probe.WhyNotRetrievableAsync(id, texts, ChaosSettings.Shards) is { } reason ? $"{reason} (requests: {record.Describe(null)})" : null;
         }
         catch (Exception ex) when (ex is OrleansException or TimeoutException or HttpRequestException or TaskCanceledException)
         {

@@ -18,6 +18,18 @@ internal sealed class ItemRecord
     /// <summary>Texts sent in requests that ended without an answer: any of them may have been stored, or may be later.</summary>
     public List<string> Unanswered { get; } = [];
 
+    /// <summary>Every request that was answered or not, in order: for the evidence when a check fails.</summary>
+    public List<string> Trail { get; } = [];
+
+    /// <summary>Which request of <see cref="Trail"/> sent <paramref name="text"/> (1-based), or 0.</summary>
+    public string Describe(string? text)
+    {
+        lock (this)
+        {
+            return string.Join("; ", Trail) + (text is null ? "" : $" — the text found was sent by request(s) {string.Join(',', Trail.Select((t, i) => (t, i)).Where(p => p.t.EndsWith($"#{text.GetHashCode(StringComparison.Ordinal):x8}", StringComparison.Ordinal)).Select(p => p.i + 1))}");
+        }
+    }
+
     /// <summary>The texts the item may have now; empty when nothing it was sent was acknowledged or possibly taken.</summary>
     public string[] Acceptable()
     {
@@ -44,6 +56,7 @@ internal sealed partial class ChaosLoad(ChaosSettings settings, HttpClient http,
     private readonly ConcurrentDictionary<string, byte> _embeddingUsers = new(StringComparer.Ordinal);
     private readonly long[] _faultTicks = new long[3];
     private readonly long[] _lastBadTicks = new long[3];
+    private readonly long _started = Stopwatch.GetTimestamp();
     private long _nextEvent;
     private int _phase;
     private int _resent;
@@ -95,6 +108,7 @@ internal sealed partial class ChaosLoad(ChaosSettings settings, HttpClient http,
                     lock (record)
                     {
                         record.Acknowledged = text;
+                        record.Trail.Add($"{Stopwatch.GetElapsedTime(_started).TotalSeconds:F1}s {silo.Name} {(int)response.StatusCode} #{text.GetHashCode(StringComparison.Ordinal):x8}");
                     }
                     Interlocked.Increment(ref _itemPuts);
                     return;
@@ -110,6 +124,7 @@ internal sealed partial class ChaosLoad(ChaosSettings settings, HttpClient http,
                 lock (record)
                 {
                     record.Unanswered.Add(text);
+                    record.Trail.Add($"{Stopwatch.GetElapsedTime(_started).TotalSeconds:F1}s {silo.Name} {ex.GetType().Name} #{text.GetHashCode(StringComparison.Ordinal):x8}");
                 }
             }
             await Task.Delay(200);

@@ -79,11 +79,12 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
         var pauseTicks = Stopwatch.GetTimestamp();
         load.FaultAt(1, pauseTicks);
         await paused.PauseAsync();
-        Log($"SIGSTOP {paused.Name} (pid {paused.Pid}) with {load.Accepted} events accepted so far");
+        Log($"{clock.Elapsed.TotalSeconds:F1}s: SIGSTOP {paused.Name} (pid {paused.Pid}) with {load.Accepted} events accepted so far");
         var deadTicks = await WaitUntilDeclaredDeadAsync(paused, TimeSpan.FromSeconds(120));
         restartOk &= deadTicks != 0;
         await Task.Delay(TimeSpan.FromSeconds(2));
         await paused.ResumeAsync();
+        Log($"{clock.Elapsed.TotalSeconds:F1}s: SIGCONT {paused.Name}");
         var resumeTicks = Stopwatch.GetTimestamp();
         var left = await paused.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Log(left
@@ -95,7 +96,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
         {
             alive.AddRange(replacement);
         }
-        Log($"{replacement[0].Name} joined in its place");
+        Log($"{clock.Elapsed.TotalSeconds:F1}s: {replacement[0].Name} joined in its place");
         await Task.Delay(settings.LoadAfterResume);
 
         var killed = _silos[1];
@@ -103,7 +104,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
         var killTicks = Stopwatch.GetTimestamp();
         load.FaultAt(2, killTicks);
         killed.Kill();
-        Log($"SIGKILL {killed.Name} (pid {killed.Pid}) with {load.Accepted} events accepted so far");
+        Log($"{clock.Elapsed.TotalSeconds:F1}s: SIGKILL {killed.Name} (pid {killed.Pid}) with {load.Accepted} events accepted so far");
         await Task.Delay(settings.LoadAfterKill);
         await stop.CancelAsync();
         await Task.WhenAll(workers);
@@ -120,7 +121,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
         var survivor = alive[0];
         await using var probe = await ClusterProbe.ConnectAsync(connectionString, _clusterId, _runId);
         var histories = await load.VerifyEventsAsync(survivor, "after the faults");
-        var itemsLost = (await load.CheckItemsAsync(probe, survivor, TimeSpan.FromSeconds(60), "after the faults")).Keys.ToHashSet(StringComparer.Ordinal);
+        var itemsLost = (await load.CheckItemsAsync(probe, survivor, TimeSpan.FromSeconds(30), "after the faults")).Keys.ToHashSet(StringComparer.Ordinal);
 
         // Quiet for a moment (transition counts are flushed every second), then the reference answers, then a burst of
         // new items acknowledged just before the whole cluster is SIGKILLed.
@@ -129,7 +130,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
         var recommendationsBefore = await RecommendationsAsync(survivor, sample, 10, new HashSet<string>());
         await Parallel.ForEachAsync(burst, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (item, _) =>
             await load.PutItemAsync([survivor], item.Id, item.Text, new Random(item.Id.GetHashCode(StringComparison.Ordinal))));
-        Log($"{burst.Length} new items acknowledged; SIGKILL of the whole cluster");
+        Log($"{clock.Elapsed.TotalSeconds:F1}s: {burst.Length} new items acknowledged; SIGKILL of the whole cluster");
         await probe.DisposeAsync();
         foreach (var silo in _silos)
         {
@@ -175,7 +176,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
         var silo = _silos[2];
         await using (var probe = await ClusterProbe.ConnectAsync(connectionString, _clusterId, _runId))
         {
-            itemsLost.UnionWith((await load.CheckItemsAsync(probe, silo, TimeSpan.FromSeconds(60), when)).Keys);
+            itemsLost.UnionWith((await load.CheckItemsAsync(probe, silo, TimeSpan.FromSeconds(30), when)).Keys);
         }
         var historiesAfter = await load.HistoriesAsync(silo);
         var changedHistories = histories.Keys.Where(u => !histories[u].SequenceEqual(historiesAfter[u])).ToArray();
