@@ -132,7 +132,7 @@ internal sealed partial class ChaosLoad
             var text = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("text").GetString();
             if (!texts.Contains(text))
             {
-                return $"GET answers a text that is not the last acknowledged one (requests: {record.Describe(text)})";
+                return $"GET answers a text that is not the last acknowledged one, \"{(text is null || text.Length <= 60 ? text : text[..60] + "…")}\" (requests: {record.Describe(text)})";
             }
             return await probe.WhyNotRetrievableAsync(id, texts, ChaosSettings.Shards) is { } reason ? $"{reason} (requests: {record.Describe(null)})" : null;
         }

@@ -21,7 +21,7 @@ internal sealed class ItemRecord
     /// <summary>Every request that was answered or not, in order: for the evidence when a check fails.</summary>
     public List<string> Trail { get; } = [];
 
-    /// <summary>Which request of <see cref="Trail"/> sent <paramref name="text"/> (1-based), or 0.</summary>
+    /// <summary>The trail, and which of its requests (1-based) sent <paramref name="text"/> when one is given.</summary>
     public string Describe(string? text)
     {
         lock (this)
@@ -117,6 +117,13 @@ internal sealed partial class ChaosLoad(ChaosSettings settings, HttpClient http,
                 {
                     throw new InvalidOperationException($"PUT /items/{id} answered {(int)response.StatusCode}: the run only sends valid items.");
                 }
+                // A 5xx (a grain call that failed or timed out inside the silo) is no answer either: the call may
+                // still have reached the item, now or later.
+                lock (record)
+                {
+                    record.Unanswered.Add(text);
+                    record.Trail.Add($"{Stopwatch.GetElapsedTime(_started).TotalSeconds:F1}s {silo.Name} {(int)response.StatusCode} #{text.GetHashCode(StringComparison.Ordinal):x8}");
+                }
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
@@ -157,7 +164,7 @@ internal sealed partial class ChaosLoad(ChaosSettings settings, HttpClient http,
                     var (id, _) = catalog[mine[random.Next(mine.Length)]];
                     // A prefix: the encoder reads only the first tokens, so a suffix would leave the embedding unchanged.
                     var text = $"Revision {++revision} by worker {worker}: {catalog[random.Next(catalog.Length)].Text}";
-                    await PutItemAsync(Snapshot(alive), id, text.Length > 2_000 ? text[..2_000] : text, random);
+                    await PutItemAsync(Snapshot(alive), id, Clip(text), random);
                 }
             }
             else
@@ -314,6 +321,10 @@ internal sealed partial class ChaosLoad(ChaosSettings settings, HttpClient http,
             Interlocked.Exchange(ref _lastBadTicks[phase], Stopwatch.GetTimestamp());
         }
     }
+
+    /// <summary>At most 2,000 characters, never half of a surrogate pair (which JSON would turn into U+FFFD).</summary>
+    public static string Clip(string text) =>
+        text.Length <= 2_000 ? text : text[..(char.IsHighSurrogate(text[1_999]) ? 1_999 : 2_000)];
 
     private void Observe(IEnumerable<string> eventIds)
     {

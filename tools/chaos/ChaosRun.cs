@@ -50,7 +50,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
     {
         _http.DefaultRequestHeaders.Add("X-Api-Key", _apiKey);
         var dataset = UniSRecDataset.Load(datasetDirectory);
-        var pool = dataset.Items.Select(i => (i.Id, Text: i.Text.Length > 2_000 ? i.Text[..2_000] : i.Text)).Take(settings.Items + 2 * settings.NewItems).ToArray();
+        var pool = dataset.Items.Select(i => (i.Id, Text: ChaosLoad.Clip(i.Text))).Take(settings.Items + 2 * settings.NewItems).ToArray();
         var catalog = pool[..settings.Items];
         var newItems = pool[settings.Items..(settings.Items + settings.NewItems)];
         var burst = pool[(settings.Items + settings.NewItems)..];
@@ -167,10 +167,15 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
         Dictionary<string, string[]> recommendationsBefore, (string Id, string Text)[] created, HashSet<string> itemsLost)
     {
         var watch = Stopwatch.StartNew();
-        // A new deployment of the same service (same ServiceId, storage and queues, a new ClusterId): under the old
-        // ClusterId, new silos first wait for Orleans to expire the SIGKILLed silos' entries, a minute or more.
-        var generation = when.Contains("graceful", StringComparison.Ordinal) ? "third" : "second";
-        _clusterId = $"{_runId}-{generation}";
+        var graceful = when.Contains("graceful", StringComparison.Ordinal);
+        var generation = graceful ? "third" : "second";
+        if (!graceful)
+        {
+            // A new deployment of the same service (same ServiceId, storage and queues, a new ClusterId): under the old
+            // ClusterId, new silos first wait for Orleans to expire the SIGKILLed silos' entries, a minute or more.
+            // Silos that stopped gracefully left as dead, so the graceful restart keeps its ClusterId.
+            _clusterId = $"{_runId}-{generation}";
+        }
         await StartSilosAsync([$"{generation}-silo-0", $"{generation}-silo-1", $"{generation}-silo-2"]);
         Log($"{when}: 3 silos healthy after {watch.Elapsed.TotalSeconds:F1} s");
         var silo = _silos[2];
