@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -9,46 +7,28 @@ using Actors.Dataset;
 
 namespace Actors.Chaos;
 
-/// <summary>How long and how hard the run pushes.</summary>
-internal sealed record ChaosSettings(int Items, int Users, int MaxEventsPerUser, TimeSpan LoadBeforeKill, TimeSpan LoadAfterKill, int Workers)
-{
-    public static ChaosSettings Full { get; } = new(Items: 300, Users: 300, MaxEventsPerUser: 40, LoadBeforeKill: TimeSpan.FromSeconds(40), LoadAfterKill: TimeSpan.FromSeconds(50), Workers: 8);
-
-    public static ChaosSettings Quick { get; } = new(Items: 120, Users: 80, MaxEventsPerUser: 30, LoadBeforeKill: TimeSpan.FromSeconds(12), LoadAfterKill: TimeSpan.FromSeconds(25), Workers: 4);
-}
-
-/// <summary>What the run measured; <see cref="Summary"/> is the line scripts/chaos.sh ends with.</summary>
-internal sealed record ChaosResult(int Sent, int Accepted, int Applied, int Lost, int Duplicated, double RecoverySeconds, bool RestartOk)
-{
-    public bool Passed => Lost == 0 && Duplicated == 0 && RestartOk && RecoverySeconds < 30;
-
-    public string Summary => string.Create(CultureInfo.InvariantCulture,
-        $"chaos: sent={Sent} accepted={Accepted} applied={Applied} lost={Lost} duplicated={Duplicated} recovery_s={RecoverySeconds:F1} restart_ok={(RestartOk ? "true" : "false")}");
-}
-
 /// <summary>
-/// Three silo processes on Azurite (production profile: table membership, blob state, queue streams, API key); a steady
-/// load of events and recommendation queries through all three; SIGKILL of one silo in the middle; the load goes on
-/// through the others; then every event answered 202 is looked for, through a surviving silo, in its user's history
-/// (each user gets fewer events than the history window holds); then the whole cluster is stopped, started again, and
-/// items, histories and recommendations are compared with what they were.
+/// Three silo processes on Azurite (production profile: table membership, blob state, queue streams, an API key, a short
+/// history window). A steady load of events (some re-sent), item PUTs (new items, text changes) and recommendation
+/// queries through the silos that are up; SIGKILL of one silo; SIGSTOP of another for longer than the membership takes
+/// to declare it dead, then SIGCONT (it must leave the cluster); the load goes on throughout. Then every acknowledged
+/// event is looked for exactly once and every acknowledged item is searched for by its own embedding; a burst of new
+/// items; SIGKILL of the whole cluster, three new silos, and the same checks again, with histories and recommendations
+/// compared with what they were (and, in the full run, a graceful stop and start too).
 /// </summary>
 internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string datasetDirectory, string connectionString, string? pidFile) : IDisposable
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Streams__MessageVisibilityTimeout: a stream message taken by a silo that dies comes back after this.</summary>
+    private static readonly TimeSpan Visibility = TimeSpan.FromSeconds(15);
 
     private readonly string _apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
     private readonly string _runId = $"chaos{DateTime.UtcNow:HHmmss}{Random.Shared.Next(1000):D3}";
     private readonly string _logDirectory = Directory.CreateTempSubdirectory("actors-chaos-").FullName;
     private readonly List<SiloProcess> _silos = [];
     private readonly HttpClient _http = new() { Timeout = RequestTimeout };
-
-    private readonly ConcurrentDictionary<string, string> _accepted = new(StringComparer.Ordinal); // event id → user id
-    private readonly int[] _eventsPerUser = new int[settings.Users];
-    private int _sent;
-    private long _nextEvent;
-    private long _lastFailedQueryTicks;
-    private long _killTicks;
+    private string _clusterId = "";
 
     public async Task<ChaosResult> RunAsync()
     {
@@ -70,130 +50,200 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
     {
         _http.DefaultRequestHeaders.Add("X-Api-Key", _apiKey);
         var dataset = UniSRecDataset.Load(datasetDirectory);
-        var items = dataset.Items.Take(settings.Items).Select(i => (i.Id, Text: i.Text.Length > 2_000 ? i.Text[..2_000] : i.Text)).ToArray();
+        var pool = dataset.Items.Select(i => (i.Id, Text: ChaosLoad.Clip(i.Text))).Take(settings.Items + 2 * settings.NewItems).ToArray();
+        var catalog = pool[..settings.Items];
+        var newItems = pool[settings.Items..(settings.Items + settings.NewItems)];
+        var burst = pool[(settings.Items + settings.NewItems)..];
         var users = Enumerable.Range(0, settings.Users).Select(u => $"{_runId}-user-{u}").ToArray();
+        var load = new ChaosLoad(settings, _http, _runId, catalog, newItems, users);
+        _clusterId = $"{_runId}-first";
+        var restartOk = true;
 
         var clock = Stopwatch.StartNew();
-        await StartClusterAsync("first");
-        Log($"3 silos healthy after {clock.Elapsed.TotalSeconds:F1} s; importing {items.Length} items");
-        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (item, ct) =>
-        {
-            var silo = _silos[Random.Shared.Next(_silos.Count)];
-            using var response = await SendWithRetryAsync(() => _http.PutAsJsonAsync(new Uri(silo.BaseAddress, $"/items/{item.Id}"), new { text = item.Text }, ct));
-            response.EnsureSuccessStatusCode();
-        });
-
-        // Load, kill one silo in the middle, keep loading.
-        Log($"items in after {clock.Elapsed.TotalSeconds:F1} s; load for {settings.LoadBeforeKill.TotalSeconds:F0} s, then SIGKILL, then {settings.LoadAfterKill.TotalSeconds:F0} s more");
+        await StartSilosAsync(["first-silo-0", "first-silo-1", "first-silo-2"]);
+        Log($"3 silos healthy after {clock.Elapsed.TotalSeconds:F1} s; importing {catalog.Length} items");
         var alive = _silos.ToList();
+        await Parallel.ForEachAsync(catalog, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (item, _) =>
+            await load.PutItemAsync(alive, item.Id, item.Text, new Random(item.Id.GetHashCode(StringComparison.Ordinal))));
+
+        // Load; SIGSTOP one silo until the cluster declares it dead, SIGCONT, a new silo in its place; load; SIGKILL
+        // another; load. The pause comes first: with two other silos up, two votes declare it dead within the probe
+        // timeouts (alone, a silo must wait for the paused one's heartbeat entry to go stale, a minute or more).
+        Log($"items in after {clock.Elapsed.TotalSeconds:F1} s; load {settings.LoadBeforePause.TotalSeconds:F0} s, SIGSTOP until declared dead, SIGCONT, a new silo, load {settings.LoadAfterResume.TotalSeconds:F0} s, SIGKILL, load {settings.LoadAfterKill.TotalSeconds:F0} s");
         using var stop = new CancellationTokenSource();
-        var workers = Enumerable.Range(0, settings.Workers).Select(w => Task.Run(() => WorkAsync(w, alive, items, users, stop.Token))).ToArray();
-        await Task.Delay(settings.LoadBeforeKill);
-        var victim = _silos[1];
+        var workers = Enumerable.Range(0, settings.Workers).Select(w => Task.Run(() => load.WorkAsync(w, alive, stop.Token))).Append(Task.Run(() => load.PollWindowsAsync(alive, stop.Token))).ToArray();
+        await Task.Delay(settings.LoadBeforePause);
+
+        var paused = _silos[2];
+        Remove(alive, paused);
+        var pauseTicks = Stopwatch.GetTimestamp();
+        load.FaultAt(1, pauseTicks);
+        await paused.PauseAsync();
+        Log($"{clock.Elapsed.TotalSeconds:F1}s: SIGSTOP {paused.Name} (pid {paused.Pid}) with {load.Accepted} events accepted so far");
+        var deadTicks = await WaitUntilDeclaredDeadAsync(paused, TimeSpan.FromSeconds(120));
+        restartOk &= deadTicks != 0;
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await paused.ResumeAsync();
+        Log($"{clock.Elapsed.TotalSeconds:F1}s: SIGCONT {paused.Name}");
+        var resumeTicks = Stopwatch.GetTimestamp();
+        var left = await paused.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Log(left
+            ? $"SIGCONT {paused.Name}: it left the cluster by ending its process (exit code {paused.ExitCode}) {Stopwatch.GetElapsedTime(resumeTicks).TotalSeconds:F1} s later"
+            : $"SIGCONT {paused.Name}: still running 60 s later, though the cluster declared it dead");
+        restartOk &= left;
+        var replacement = await StartSilosAsync(["first-silo-3"]);
         lock (alive)
         {
-            alive.Remove(victim);
+            alive.AddRange(replacement);
         }
-        Interlocked.Exchange(ref _killTicks, Stopwatch.GetTimestamp());
-        victim.Kill();
-        Log($"SIGKILL {victim.Name} (pid {victim.Pid}) with {_accepted.Count} events accepted so far");
+        Log($"{clock.Elapsed.TotalSeconds:F1}s: {replacement[0].Name} joined in its place");
+        await Task.Delay(settings.LoadAfterResume);
+
+        var killed = _silos[1];
+        Remove(alive, killed);
+        var killTicks = Stopwatch.GetTimestamp();
+        load.FaultAt(2, killTicks);
+        killed.Kill();
+        Log($"{clock.Elapsed.TotalSeconds:F1}s: SIGKILL {killed.Name} (pid {killed.Pid}) with {load.Accepted} events accepted so far");
         await Task.Delay(settings.LoadAfterKill);
         await stop.CancelAsync();
         await Task.WhenAll(workers);
-        var recovery = RecoverySeconds();
-        Log($"load stopped: sent {_sent}, accepted {_accepted.Count}; queries failed until {recovery:F1} s after the kill");
+        var pauseRecovery = deadTicks == 0 ? 0 : load.RecoverySeconds(1, deadTicks);
+        var killRecovery = load.RecoverySeconds(2, killTicks);
+        Log($"load stopped: {load.Sent} events sent, {load.Accepted} accepted, {load.Resent} re-sent, {load.ItemPuts} item PUTs acknowledged; answers full again {pauseRecovery:F1} s after the paused silo was declared dead ({load.RecoverySeconds(1, pauseTicks):F1} s after the SIGSTOP) and {killRecovery:F1} s after the SIGKILL");
 
-        // Every accepted event in its user's history exactly once, read through a surviving silo.
+        // A stream message the dead silos had taken becomes visible again after the visibility timeout: wait it out.
+        var sinceKill = Stopwatch.GetElapsedTime(killTicks);
+        if (sinceKill < Visibility + TimeSpan.FromSeconds(3))
+        {
+            await Task.Delay(Visibility + TimeSpan.FromSeconds(3) - sinceKill);
+        }
         var survivor = alive[0];
-        var byUser = _accepted.GroupBy(p => p.Value, p => p.Key).ToDictionary(g => g.Key, g => g.ToHashSet(StringComparer.Ordinal));
-        var deadline = Stopwatch.StartNew();
-        Dictionary<string, string[]> histories;
-        while (true)
-        {
-            histories = await HistoriesAsync(survivor, users);
-            var missing = byUser.Sum(p => p.Value.Count(e => !histories[p.Key].Contains(e)));
-            if (missing == 0 || deadline.Elapsed > TimeSpan.FromSeconds(120))
-            {
-                Log($"{missing} accepted events not yet applied after {deadline.Elapsed.TotalSeconds:F0} s of waiting");
-                break;
-            }
-            await Task.Delay(1000);
-        }
-        var applied = 0;
-        var lost = 0;
-        var duplicated = 0;
-        foreach (var (user, accepted) in byUser)
-        {
-            var counts = histories[user].GroupBy(e => e, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-            foreach (var eventId in accepted)
-            {
-                var count = counts.GetValueOrDefault(eventId);
-                applied += count > 0 ? 1 : 0;
-                lost += count == 0 ? 1 : 0;
-                duplicated += count > 1 ? 1 : 0;
-            }
-        }
+        await using var probe = await ClusterProbe.ConnectAsync(connectionString, _clusterId, _runId);
+        var histories = await load.VerifyEventsAsync(survivor, "after the faults");
+        var itemsLost = (await load.CheckItemsAsync(probe, survivor, TimeSpan.FromSeconds(30), "after the faults")).Keys.ToHashSet(StringComparer.Ordinal);
 
-        // Full restart: what was there must be there again.
+        // Quiet for a moment (transition counts are flushed every second), then the reference answers, then a burst of
+        // new items acknowledged just before the whole cluster is SIGKILLed.
+        await Task.Delay(TimeSpan.FromSeconds(3));
         var sample = users.Where(u => histories[u].Length > 0).Take(25).ToArray();
-        var recommendationsBefore = await RecommendationsAsync(survivor, sample);
-        Log($"stopping the cluster (graceful) and starting it again");
-        foreach (var silo in alive)
-        {
-            await silo.StopAsync(TimeSpan.FromSeconds(30));
-        }
+        var recommendationsBefore = await RecommendationsAsync(survivor, sample, 10, new HashSet<string>());
+        await Parallel.ForEachAsync(burst, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (item, _) =>
+            await load.PutItemAsync([survivor], item.Id, item.Text, new Random(item.Id.GetHashCode(StringComparison.Ordinal))));
+        Log($"{clock.Elapsed.TotalSeconds:F1}s: {burst.Length} new items acknowledged; SIGKILL of the whole cluster");
+        await probe.DisposeAsync();
         foreach (var silo in _silos)
         {
             silo.Dispose();
         }
         _silos.Clear();
-        await StartClusterAsync("second");
-        var restarted = _silos[2];
-        var restartOk = true;
-        foreach (var (id, text) in items)
+
+        restartOk &= await RestartAndCompareAsync(load, "after the SIGKILL restart", histories, sample, recommendationsBefore, burst, itemsLost);
+        if (settings.GracefulRestart)
         {
-            using var response = await SendWithRetryAsync(() => _http.GetAsync(new Uri(restarted.BaseAddress, $"/items/{id}")));
-            var item = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : default;
-            if (!response.IsSuccessStatusCode || item.GetProperty("text").GetString() != text)
+            histories = await load.HistoriesAsync(_silos[0]);
+            recommendationsBefore = await RecommendationsAsync(_silos[0], sample, 10, new HashSet<string>());
+            Log("stopping the cluster gracefully");
+            foreach (var silo in _silos)
             {
-                Log($"after the restart item {id} is {(response.IsSuccessStatusCode ? "changed" : $"missing ({(int)response.StatusCode})")}");
-                restartOk = false;
+                await silo.StopAsync(TimeSpan.FromSeconds(30));
+                silo.Dispose();
             }
+            _silos.Clear();
+            restartOk &= await RestartAndCompareAsync(load, "after the graceful restart", histories, sample, recommendationsBefore, [], itemsLost);
         }
-        var historiesAfter = await HistoriesAsync(restarted, users);
-        var changedHistories = users.Count(u => !histories[u].SequenceEqual(historiesAfter[u]));
-        var recommendationsAfter = await RecommendationsAsync(restarted, sample);
-        var changedRecommendations = sample.Count(u => !recommendationsBefore[u].SequenceEqual(recommendationsAfter[u]));
-        Log($"after the restart: {changedHistories} of {users.Length} histories and {changedRecommendations} of {sample.Length} recommendation lists differ");
-        restartOk &= changedHistories == 0 && changedRecommendations == 0 && sample.Length > 0;
+
         Log($"done in {clock.Elapsed.TotalSeconds:F0} s");
-        return new ChaosResult(_sent, _accepted.Count, applied, lost, duplicated, recovery, restartOk);
+        return new ChaosResult(load.Sent, load.Accepted, load.AppliedEvents, load.LostEvents, load.DuplicatedEvents, itemsLost.Count,
+            Math.Max(pauseRecovery, killRecovery), restartOk);
     }
 
-    private async Task StartClusterAsync(string generation)
+    /// <summary>
+    /// Starts three new silos on the same storage and checks: every item retrievable, every history as it was, the
+    /// recommendations as they were (items created since are left out of the comparison), every event once (with the
+    /// evicted ones sent again). Adds the items that fail to <paramref name="itemsLost"/>; false when a comparison fails.
+    /// </summary>
+    private async Task<bool> RestartAndCompareAsync(ChaosLoad load, string when, Dictionary<string, string[]> histories, string[] sample,
+        Dictionary<string, string[]> recommendationsBefore, (string Id, string Text)[] created, HashSet<string> itemsLost)
+    {
+        var watch = Stopwatch.StartNew();
+        var graceful = when.Contains("graceful", StringComparison.Ordinal);
+        var generation = graceful ? "third" : "second";
+        if (!graceful)
+        {
+            // A new deployment of the same service (same ServiceId, storage and queues, a new ClusterId): under the old
+            // ClusterId, new silos first wait for Orleans to expire the SIGKILLed silos' entries, a minute or more.
+            // Silos that stopped gracefully left as dead, so the graceful restart keeps its ClusterId.
+            _clusterId = $"{_runId}-{generation}";
+        }
+        await StartSilosAsync([$"{generation}-silo-0", $"{generation}-silo-1", $"{generation}-silo-2"]);
+        Log($"{when}: 3 silos healthy after {watch.Elapsed.TotalSeconds:F1} s");
+        var silo = _silos[2];
+        await using (var probe = await ClusterProbe.ConnectAsync(connectionString, _clusterId, _runId))
+        {
+            itemsLost.UnionWith((await load.CheckItemsAsync(probe, silo, TimeSpan.FromSeconds(30), when)).Keys);
+        }
+        var historiesAfter = await load.HistoriesAsync(silo);
+        var changedHistories = histories.Keys.Where(u => !histories[u].SequenceEqual(historiesAfter[u])).ToArray();
+        foreach (var user in changedHistories.Take(5))
+        {
+            Log($"{when}: history of {user} was [{string.Join(' ', histories[user])}], is [{string.Join(' ', historiesAfter[user])}]");
+        }
+        var createdIds = created.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        var recommendationsAfter = await RecommendationsAsync(silo, sample, 10 + createdIds.Count, createdIds);
+        var changed = sample.Where(u => !recommendationsBefore[u].SequenceEqual(recommendationsAfter[u])).ToArray();
+        foreach (var user in changed.Take(3))
+        {
+            Log($"{when}: recommendations of {user} were [{string.Join(' ', recommendationsBefore[user])}], are [{string.Join(' ', recommendationsAfter[user])}]");
+        }
+        var changedRecommendations = changed.Length;
+        Log($"{when}: {changedHistories.Length} of {histories.Count} histories and {changedRecommendations} of {sample.Length} recommendation lists differ");
+        await load.VerifyEventsAsync(silo, when);
+        return changedHistories.Length == 0 && changedRecommendations == 0 && sample.Length > 0;
+    }
+
+    /// <summary>Polls the membership table until <paramref name="silo"/> is declared dead; the time it was seen so, or 0 after <paramref name="timeout"/>.</summary>
+    private async Task<long> WaitUntilDeclaredDeadAsync(SiloProcess silo, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            if (await ClusterProbe.StatusInTableAsync(connectionString, _clusterId, silo.SiloPort) == "Dead")
+            {
+                Log($"{silo.Name} declared dead {watch.Elapsed.TotalSeconds:F1} s after the SIGSTOP");
+                return Stopwatch.GetTimestamp();
+            }
+            await Task.Delay(250);
+        }
+        Log($"{silo.Name} was not declared dead within {timeout.TotalSeconds:F0} s of the SIGSTOP");
+        return 0;
+    }
+
+    /// <summary>Starts silos named <paramref name="names"/> in the current cluster and waits until each is healthy.</summary>
+    private async Task<SiloProcess[]> StartSilosAsync(string[] names)
     {
         var environment = new Dictionary<string, string>
         {
             ["ConnectionStrings__AzureStorage"] = connectionString,
             ["Api__ApiKey"] = _apiKey,
-            ["Orleans__ClusterId"] = _runId,
+            ["Orleans__ClusterId"] = _clusterId,
             ["Orleans__ServiceId"] = _runId,
             ["Storage__Container"] = _runId,
-            ["Streams__MessageVisibilityTimeout"] = "00:00:15",
+            ["Streams__MessageVisibilityTimeout"] = Visibility.ToString("c", CultureInfo.InvariantCulture),
             ["Catalog__ImportWhenEmpty"] = "false",
+            ["Index__Shards"] = ChaosSettings.Shards.ToString(CultureInfo.InvariantCulture),
+            ["Users__HistoryLength"] = settings.HistoryLength.ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__Orleans.Runtime.Silo"] = "Warning",
         };
-        for (var i = 0; i < 3; i++)
-        {
-            _silos.Add(SiloProcess.Start($"{generation}-silo-{i}", siloDll, _logDirectory, environment));
-        }
+        var started = Array.ConvertAll(names, name => SiloProcess.Start(name, siloDll, _logDirectory, environment));
+        _silos.AddRange(started);
         if (pidFile is not null)
         {
-            await File.WriteAllLinesAsync(pidFile, _silos.Select(s => s.Pid.ToString(CultureInfo.InvariantCulture)));
+            await File.WriteAllLinesAsync(pidFile, _silos.Where(s => !s.HasExited).Select(s => s.Pid.ToString(CultureInfo.InvariantCulture)));
         }
         var watch = Stopwatch.StartNew();
-        foreach (var silo in _silos)
+        foreach (var silo in started)
         {
             while (true)
             {
@@ -209,13 +259,9 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
                         break;
                     }
                 }
-                catch (HttpRequestException)
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
                 {
-                    // Not listening yet.
-                }
-                catch (TaskCanceledException)
-                {
-                    // Not answering yet.
+                    // Not listening or not answering yet.
                 }
                 if (watch.Elapsed > TimeSpan.FromSeconds(180))
                 {
@@ -224,156 +270,28 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
                 await Task.Delay(250);
             }
         }
+        return started;
     }
 
-    private async Task WorkAsync(int worker, List<SiloProcess> alive, (string Id, string Text)[] items, string[] users, CancellationToken stop)
-    {
-        var random = new Random(worker);
-        while (!stop.IsCancellationRequested)
-        {
-            SiloProcess silo;
-            lock (alive)
-            {
-                silo = alive[random.Next(alive.Count)];
-            }
-            if (random.NextDouble() < 0.6)
-            {
-                await SendEventsAsync(random, alive, items, users);
-            }
-            else
-            {
-                await QueryAsync(silo, users[random.Next(users.Length)]);
-            }
-            await Task.Delay(random.Next(5, 25), CancellationToken.None);
-        }
-    }
-
-    /// <summary>A batch of 1–4 events; a failed request is retried with the same event ids on another silo, as a client would.</summary>
-    private async Task SendEventsAsync(Random random, List<SiloProcess> alive, (string Id, string Text)[] items, string[] users)
-    {
-        var batch = new List<object>();
-        var ids = new List<(string EventId, string UserId)>();
-        var size = random.Next(1, 5);
-        for (var i = 0; i < size; i++)
-        {
-            var u = random.Next(users.Length);
-            if (Interlocked.Increment(ref _eventsPerUser[u]) > settings.MaxEventsPerUser)
-            {
-                continue;
-            }
-            var eventId = $"{_runId}-e{Interlocked.Increment(ref _nextEvent)}";
-            batch.Add(new { eventId, userId = users[u], itemId = items[random.Next(items.Length)].Id });
-            ids.Add((eventId, users[u]));
-        }
-        if (batch.Count == 0)
-        {
-            return;
-        }
-        Interlocked.Add(ref _sent, batch.Count);
-        for (var attempt = 0; attempt < 4; attempt++)
-        {
-            SiloProcess silo;
-            lock (alive)
-            {
-                silo = alive[random.Next(alive.Count)];
-            }
-            try
-            {
-                using var response = await _http.PostAsJsonAsync(new Uri(silo.BaseAddress, "/events"), batch);
-                if (response.StatusCode == HttpStatusCode.Accepted)
-                {
-                    foreach (var (eventId, userId) in ids)
-                    {
-                        _accepted[eventId] = userId;
-                    }
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // The silo died under the request, or is not reachable: retry elsewhere.
-            }
-            catch (TaskCanceledException)
-            {
-                // Timed out: the events may or may not have been taken; retrying is harmless.
-            }
-            await Task.Delay(200);
-        }
-    }
-
-    private async Task QueryAsync(SiloProcess silo, string userId)
-    {
-        var ok = false;
-        try
-        {
-            using var response = await _http.GetAsync(new Uri(silo.BaseAddress, $"/users/{userId}/recommendations?k=5"));
-            ok = response.IsSuccessStatusCode;
-        }
-        catch (HttpRequestException)
-        {
-        }
-        catch (TaskCanceledException)
-        {
-        }
-        if (!ok && Interlocked.Read(ref _killTicks) != 0)
-        {
-            Interlocked.Exchange(ref _lastFailedQueryTicks, Stopwatch.GetTimestamp());
-        }
-    }
-
-    /// <summary>From the kill until the last recommendation query that failed through a surviving silo.</summary>
-    private double RecoverySeconds()
-    {
-        var failed = Interlocked.Read(ref _lastFailedQueryTicks);
-        return failed == 0 ? 0 : Stopwatch.GetElapsedTime(_killTicks, failed).TotalSeconds;
-    }
-
-    private async Task<Dictionary<string, string[]>> HistoriesAsync(SiloProcess silo, string[] users)
-    {
-        var result = new ConcurrentDictionary<string, string[]>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (user, ct) =>
-        {
-            using var response = await SendWithRetryAsync(() => _http.GetAsync(new Uri(silo.BaseAddress, $"/users/{user}/history"), ct));
-            response.EnsureSuccessStatusCode();
-            var history = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-            result[user] = history.GetProperty("eventIds").EnumerateArray().Select(e => e.GetString()!).ToArray();
-        });
-        return new Dictionary<string, string[]>(result, StringComparer.Ordinal);
-    }
-
-    private async Task<Dictionary<string, string[]>> RecommendationsAsync(SiloProcess silo, string[] users)
+    /// <summary>Each user's top <paramref name="k"/> item ids, without <paramref name="leaveOut"/>, at most 10.</summary>
+    private async Task<Dictionary<string, string[]>> RecommendationsAsync(SiloProcess silo, string[] users, int k, HashSet<string> leaveOut)
     {
         var result = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var user in users)
         {
-            using var response = await SendWithRetryAsync(() => _http.GetAsync(new Uri(silo.BaseAddress, $"/users/{user}/recommendations?k=10")));
+            using var response = await ChaosLoad.SendWithRetryAsync(() => _http.GetAsync(new Uri(silo.BaseAddress, $"/users/{user}/recommendations?k={k}")));
             response.EnsureSuccessStatusCode();
             var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
-            result[user] = answer.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()!).ToArray();
+            result[user] = [.. answer.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()!).Where(id => !leaveOut.Contains(id)).Take(10)];
         }
         return result;
     }
 
-    /// <summary>Retries 5xx and transport failures for up to a minute (start-up and fail-over windows).</summary>
-    private static async Task<HttpResponseMessage> SendWithRetryAsync(Func<Task<HttpResponseMessage>> send)
+    private static void Remove(List<SiloProcess> alive, SiloProcess silo)
     {
-        var watch = Stopwatch.StartNew();
-        while (true)
+        lock (alive)
         {
-            try
-            {
-                var response = await send();
-                if ((int)response.StatusCode < 500 || watch.Elapsed > TimeSpan.FromSeconds(60))
-                {
-                    return response;
-                }
-                response.Dispose();
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && watch.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                // Try again.
-            }
-            await Task.Delay(500);
+            alive.Remove(silo);
         }
     }
 

@@ -14,15 +14,21 @@ internal sealed class SiloProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The silo-to-silo port: with the loopback address it names the silo in the membership table.</summary>
+    public int SiloPort { get; }
+
     public int Pid => _process.Id;
 
     public bool HasExited => _process.HasExited;
 
-    private SiloProcess(string name, Process process, Uri baseAddress)
+    public int ExitCode => _process.ExitCode;
+
+    private SiloProcess(string name, Process process, Uri baseAddress, int siloPort)
     {
         Name = name;
         _process = process;
         BaseAddress = baseAddress;
+        SiloPort = siloPort;
     }
 
     public static SiloProcess Start(string name, string siloDll, string logDirectory, IReadOnlyDictionary<string, string> environment)
@@ -42,7 +48,8 @@ internal sealed class SiloProcess : IDisposable
         }
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Urls"] = $"http://127.0.0.1:{httpPort}";
-        start.Environment["Orleans__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
+        var siloPort = FreePort();
+        start.Environment["Orleans__SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["Orleans__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {siloDll}.");
@@ -51,11 +58,32 @@ internal sealed class SiloProcess : IDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new SiloProcess(name, process, new Uri($"http://127.0.0.1:{httpPort}"));
+        return new SiloProcess(name, process, new Uri($"http://127.0.0.1:{httpPort}"), siloPort);
     }
 
     /// <summary>SIGKILL: no shutdown, no deactivation, no goodbye to the cluster.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>SIGSTOP: the process is frozen (no probes answered, no heartbeat written) until <see cref="ResumeAsync"/>.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to end by itself; true when it did.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>SIGTERM, then waits for a graceful shutdown (SIGKILL after <paramref name="timeout"/>).</summary>
     public async Task StopAsync(TimeSpan timeout)
@@ -64,19 +92,17 @@ internal sealed class SiloProcess : IDisposable
         {
             return;
         }
-        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await term.WaitForExitAsync();
-        }
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
+        await SignalAsync("-TERM");
+        if (!await WaitForExitAsync(timeout))
         {
             Kill();
         }
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
     }
 
     public void Dispose()
