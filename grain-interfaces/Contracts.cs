@@ -55,7 +55,8 @@ public sealed record UserProfile(
 
 /// <summary>
 /// A retrieval answer: best first. <see cref="Source"/> says how it was made ("embedding", "popularity");
-/// <see cref="Partial"/> is true when some index shard did not answer in time, so better items may be missing.
+/// <see cref="Partial"/> is true when better items may be missing: some index shard did not answer in time, is still
+/// loading or rebuilding its items, holds another model's embeddings, or the index is being re-partitioned.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.Recommendations")]
 public sealed record Recommendations(
@@ -99,13 +100,24 @@ public sealed record IndexBatch(
 
 /// <summary>
 /// One silo's search answer: its best items with their texts (<see cref="ScoredItem.Text"/> is empty when the shard was
-/// not given it), the cosine of the asked items it holds, and the shards it searched.
+/// not given it), the cosine of the asked items it holds, the shards it searched, and whether one of them may miss
+/// acknowledged items or holds another model's embeddings (<see cref="Partial"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.SiloSearchResult")]
 public sealed record SiloSearchResult(
     [property: Id(0)] int[] Shards,
     [property: Id(1)] ScoredItem[] Hits,
-    [property: Id(2)] ScoredItem[] Scored);
+    [property: Id(2)] ScoredItem[] Scored,
+    [property: Id(3)] bool Partial = false);
+
+/// <summary>
+/// Items of a shard that belong to another shard under the configured shard count (index migration): loaded ones with
+/// their embeddings (<see cref="Items"/>, empty ids when none), and ids of ones not loaded yet (<see cref="PendingIds"/>).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Actors.MisplacedItems")]
+public sealed record MisplacedItems(
+    [property: Id(0)] IndexBatch Items,
+    [property: Id(1)] string[] PendingIds);
 
 /// <summary>What an import must match on the cluster it goes to.</summary>
 [GenerateSerializer, Immutable, Alias("Actors.ImportRules")]

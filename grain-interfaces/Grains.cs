@@ -81,6 +81,44 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
     Task UpsertAsync(string itemId, float[] embedding, string modelVersion, string? text = null);
 
     /// <summary>
+    /// Journals that <paramref name="itemIds"/> are about to be stored and then upserted here, before their records are
+    /// written: should the upsert never arrive (the caller's silo dies in between), the shard loads the items from their
+    /// stored records itself once <c>Index:ExpectTimeout</c> has passed, so an acknowledged item always becomes searchable.
+    /// </summary>
+    [Alias("Expect")]
+    Task ExpectAsync(string[] itemIds);
+
+    /// <summary>
+    /// Index migration (<see cref="IIndexLayoutGrain"/>): adds the items of <paramref name="batch"/> this shard does not
+    /// hold yet (an entry it holds is newer: upserts go to the new owner only), and loads <paramref name="pendingIds"/>
+    /// from their stored records. Durable before it returns.
+    /// </summary>
+    [Alias("Adopt")]
+    Task AdoptAsync(IndexBatch batch, string[] pendingIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Index migration: up to <paramref name="max"/> of the items this shard holds that belong to another shard under
+    /// the configured shard count, with the ids of such items it has not loaded yet.
+    /// </summary>
+    [Alias("ExtractMisplaced"), ReadOnly, AlwaysInterleave]
+    Task<MisplacedItems> ExtractMisplacedAsync(int max);
+
+    /// <summary>Index migration: forgets <paramref name="itemIds"/> (adopted by their owner); <see cref="CompleteMigrationAsync"/> makes it durable.</summary>
+    [Alias("DropMoved")]
+    Task DropMovedAsync(string[] itemIds);
+
+    /// <summary>Index migration: writes the snapshot without the items moved away.</summary>
+    [Alias("CompleteMigration")]
+    Task CompleteMigrationAsync();
+
+    /// <summary>
+    /// Whether this shard holds every item acknowledged to it, in the embedding space of <paramref name="modelVersion"/>
+    /// (null: not checked): false while it rebuilds after a model change, loads items, or the index is migrating.
+    /// </summary>
+    [Alias("IsComplete"), ReadOnly, AlwaysInterleave]
+    Task<bool> IsCompleteAsync(string? modelVersion = null);
+
+    /// <summary>
     /// Adds or replaces many items at once (one bulk add, one durable write); items the shard already holds with the same
     /// embedding and text are left alone, so a repeated batch changes nothing. Returns how many items changed.
     /// </summary>
@@ -91,8 +129,12 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
     Task RemoveAsync(string itemId);
 
     /// <summary>The shard's best <paramref name="k"/> items for <paramref name="query"/>, best first, none of <paramref name="exclude"/>.</summary>
+    /// <remarks>
+    /// A <paramref name="modelVersion"/> other than the one the shard's entries were made with finds nothing: embeddings
+    /// of two models are not comparable (null: not checked).
+    /// </remarks>
     [Alias("Search"), ReadOnly, AlwaysInterleave]
-    Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, CancellationToken cancellationToken = default);
+    Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, string? modelVersion = null, CancellationToken cancellationToken = default);
 
     [Alias("Count"), ReadOnly, AlwaysInterleave]
     Task<int> CountAsync();
@@ -106,7 +148,20 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
     /// does not hold are left out), in the order asked: candidates that retrieval found other than by search.
     /// </summary>
     [Alias("Score"), ReadOnly, AlwaysInterleave]
-    Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, CancellationToken cancellationToken = default);
+    Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, string? modelVersion = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The number of index shards the items are partitioned over, durably (one grain, key 0). When <c>Index:Shards</c>
+/// changes between runs it re-partitions: every shard that may hold items moves those that belong elsewhere now to their
+/// new owner, and until all have, every shard answers partial.
+/// </summary>
+[Alias("Actors.IIndexLayoutGrain")]
+public interface IIndexLayoutGrain : IGrainWithIntegerKey
+{
+    /// <summary>True once the items are partitioned over the configured shard count (no migration in progress).</summary>
+    [Alias("IsSettled"), ReadOnly, AlwaysInterleave]
+    Task<bool> IsSettledAsync();
 }
 
 /// <summary>
@@ -121,8 +176,12 @@ public interface ISiloSearchGrain : IGrainWithStringKey
     /// <paramref name="exclude"/>), the cosine of each of <paramref name="score"/> that those shards hold, and which
     /// shards answered.
     /// </summary>
+    /// <remarks>
+    /// Shards whose entries were made with a model other than <paramref name="modelVersion"/> (null: not checked) are
+    /// not compared with the query; they, and shards that may miss items, make the answer <see cref="SiloSearchResult.Partial"/>.
+    /// </remarks>
     [Alias("Search"), ReadOnly, AlwaysInterleave]
-    Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, CancellationToken cancellationToken = default);
+    Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, string? modelVersion = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

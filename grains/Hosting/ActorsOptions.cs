@@ -14,6 +14,20 @@ public sealed class IndexOptions
     /// </summary>
     public int Shards { get; set; } = 2;
 
+    /// <summary>
+    /// How long a shard waits for an upsert it was told to expect (<c>IIndexShardGrain.ExpectAsync</c>) before it loads
+    /// the item from its stored record itself (the caller died between storing and indexing). Longer than a grain call's
+    /// response timeout, so a slow upsert in flight is not raced. Default 1 minute.
+    /// </summary>
+    public TimeSpan ExpectTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How often a shard with items it does not hold yet (after a model change, an expectation that timed out, a
+    /// migration) loads the next of them from their stored records, and a migrating one asks whether the migration is
+    /// done. Default 250 ms.
+    /// </summary>
+    public TimeSpan PendingInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How often a shard with unsaved single changes writes its snapshot. Default 2 s.</summary>
     public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromSeconds(2);
 

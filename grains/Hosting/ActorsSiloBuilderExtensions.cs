@@ -33,7 +33,8 @@ public static class ActorsSiloBuilderExtensions
                 "Index:HnswThreshold must not be negative; HnswConnectivity must exceed 1; the HNSW expansions must be positive.")
             .Validate(o => Enum.IsDefined(o.Quantization), "Index:Quantization must be F32, F16 or I8.")
             .Validate(o => o.JournalLimit > 0 && o.SnapshotRecordItems > 0 && o.SnapshotInterval > TimeSpan.Zero,
-                "Index:JournalLimit, SnapshotRecordItems and SnapshotInterval must be positive.").ValidateOnStart();
+                "Index:JournalLimit, SnapshotRecordItems and SnapshotInterval must be positive.")
+            .Validate(o => o.ExpectTimeout > TimeSpan.Zero && o.PendingInterval > TimeSpan.Zero, "Index:ExpectTimeout and PendingInterval must be positive.").ValidateOnStart();
         services.AddOptions<UserOptions>().BindConfiguration(UserOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UserOptions>, UserOptionsValidator>();
         services.AddOptions<PopularityOptions>().BindConfiguration(PopularityOptions.Section)

@@ -110,6 +110,9 @@ internal sealed partial class ItemImportGrain(
             state.Item = model.ItemEmbedding(batch.ItemIds[i], state.Content!);
         }), cancellationToken);
 
+        // The shards journal that these items are coming before any record exists, so an import interrupted between
+        // storing and indexing still ends with every stored item searchable (IIndexShardGrain.ExpectAsync).
+        await ExpectAsync(batch, fresh);
         var stored = new bool[count];
         await ForEachAsync(fresh.Count, async j =>
         {
@@ -143,6 +146,14 @@ internal sealed partial class ItemImportGrain(
         var result = new ItemImportResult(toIndex.Count - unchanged.Count, unchanged.Count, throughGrain.Count, indexed);
         LogImported(count, result.Stored, result.Unchanged, result.Updated, result.Indexed);
         return result;
+    }
+
+    /// <summary>Tells each owning shard, in parallel, which of the given items are about to be stored.</summary>
+    private Task ExpectAsync(ItemImportBatch batch, List<int> items)
+    {
+        var shards = indexOptions.Value.Shards;
+        return Task.WhenAll(items.GroupBy(i => Partitioner.ShardOf(batch.ItemIds[i], shards))
+            .Select(g => GrainFactory.GetGrain<IIndexShardGrain>(g.Key).ExpectAsync([.. g.Select(i => batch.ItemIds[i])])));
     }
 
     /// <summary>One batch per shard, in parallel, of the given items' stored item embeddings and texts.</summary>

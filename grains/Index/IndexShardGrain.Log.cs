@@ -7,11 +7,17 @@ internal sealed partial class IndexShardGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard} activated with {Count} items from its snapshot and batch records")]
     private partial void LogActivated(long shard, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard}: {Count} items changed after the last snapshot; asking them to register again")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard}: {Count} items changed after the last snapshot; loading them from their stored records")]
     private partial void LogReplaying(long shard, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard}: snapshot was made with model {Old}, this silo serves {New}; refreshing {Count} items")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard}: records were made with model {Old} (or another dimension), this silo serves {New}; rebuilding {Count} items from their stored records, answering partial meanwhile")]
     private partial void LogModelChanged(long shard, string? old, string @new, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard}: loaded {Count} items from their stored records; {Left} still pending")]
+    private partial void LogLoaded(long shard, int count, int left);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Index shard {Shard}: item {ItemId}, expected since {Since:O}, was never upserted; loading it from its stored record")]
+    private partial void LogExpectationTimedOut(long shard, string itemId, DateTime since);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Index shard {Shard}: the snapshot on deactivation ({Reason}) failed ({Error}); the change journal brings its items back on the next activation")]
     private partial void LogSnapshotOnDeactivationFailed(long shard, string reason, string error);

@@ -1,4 +1,6 @@
+using Actors.Encoder;
 using Actors.Grains.Hosting;
+using Actors.Grains.Items;
 using Actors.Grains.Model;
 using Actors.Grains.Placement;
 using Actors.VectorIndex;
@@ -19,6 +21,17 @@ namespace Actors.Grains.Index;
 /// <see cref="IndexOptions.SnapshotInterval"/> for single changes, once the batches since the last one reach half the
 /// shard), so a reactivated shard answers without re-encoding anything. Spread placement puts shard n on silo n mod count; keep-alive, because queries no longer call
 /// the grain and idle collection would otherwise drop a busy index.
+/// <para>
+/// Every entry is in the embedding space of this silo's model (<see cref="ShardIndex.ModelVersion"/>). Records written
+/// with another model (or dimension), upserts computed by a silo serving another model, journalled single changes and
+/// expectations that timed out (<see cref="IIndexShardGrain.ExpectAsync"/>) are <em>pending</em>: the shard loads
+/// those items from their stored item records itself, recomputing the item embedding with its own model from the stored
+/// content embedding (no encoder, no call to an item grain, so no call cycle), and asks an item to refresh itself only
+/// when its content was made by another encoder. Journalled single changes are loaded before the shard registers, so it
+/// never answers without them; the rest are loaded a chunk every <see cref="IndexOptions.PendingInterval"/>, and while any
+/// is left (or the index is re-partitioning, <see cref="IIndexLayoutGrain"/>) every answer that includes this shard is
+/// partial. Pending ids stay in the journal across snapshots, so a crash mid-rebuild resumes it.
+/// </para>
 /// </summary>
 [SpreadPlacement, KeepAlive]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The index is disposed in OnDeactivateAsync, where a grain's lifetime ends.")]
@@ -27,17 +40,30 @@ internal sealed partial class IndexShardGrain(
     [PersistentState("shard-journal", StorageNames.Actors)] IPersistentState<ShardJournal> journal,
     IOptions<IndexOptions> options,
     ServingModel model,
+    TextEncoder encoder,
     SiloShardRegistry registry,
     IServiceProvider services,
     ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain
 {
-    private readonly HashSet<string> _awaitingReindex = new(StringComparer.Ordinal);
+    // Pending items loaded from storage per timer tick, and storage reads in flight while loading.
+    private const int PendingChunk = 1024;
+    private const int ReadConcurrency = 64;
+
+    // Items acknowledged to this shard that it does not hold in its model's space yet; journalled (see SnapshotAsync).
+    private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
+
+    // Items announced by ExpectAsync, with when; journalled. Past Index:ExpectTimeout they become pending.
+    private readonly Dictionary<string, DateTime> _expected = new(StringComparer.Ordinal);
+
+    // Pending items whose content was made by another encoder: asked to refresh themselves (when), not loaded here.
+    private readonly Dictionary<string, DateTime> _refreshRequested = new(StringComparer.Ordinal);
 
     // ETags of the batch records written or read since the last snapshot, to delete them once it folds them in.
     private readonly Dictionary<long, string?> _batchETags = [];
     private ShardIndex _index = null!;
     private IGrainStorage? _storage;
     private bool _dirty;
+    private bool _migrating;
     private int _batchedSinceSnapshot;
 
     private long Shard => this.GetPrimaryKeyLong();
@@ -48,12 +74,17 @@ internal sealed partial class IndexShardGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _index = new ShardIndex((int)Shard, options.Value.HnswThreshold, options.Value.Hnsw());
-        var staleModel = false;
+        _index = new ShardIndex((int)Shard, options.Value.HnswThreshold, options.Value.Hnsw(), model.Version);
         if (state.State.Embeddings.Count > 0)
         {
-            RestoreWholeSnapshot();
-            staleModel = state.State.ModelVersion != model.Version;
+            if (state.State.ModelVersion == model.Version)
+            {
+                RestoreWholeSnapshot();
+            }
+            else
+            {
+                _pending.UnionWith(state.State.Embeddings.Keys);
+            }
         }
         foreach (var sequence in state.State.Chunks)
         {
@@ -62,15 +93,13 @@ internal sealed partial class IndexShardGrain(
                 LogBatchMissing(Shard, sequence);
                 continue;
             }
-            _index.UpsertMany(chunk.ItemIds, chunk.Embeddings, chunk.Dimension, chunk.Texts);
-            staleModel |= chunk.ModelVersion != model.Version;
+            Restore(chunk);
         }
         // Records the snapshot names may be newer than the journal's counter (a crash between the two writes).
         journal.State.NextBatch = Math.Max(journal.State.NextBatch,
             1 + Math.Max(state.State.Chunks.DefaultIfEmpty(-1).Max(), journal.State.Batches.Select(b => b.Sequence).DefaultIfEmpty(-1).Max()));
         // Changes acknowledged after the snapshot, in the order applied: batches are read back whole, single removals are
-        // applied here, single sets are fetched again from their items by a one-way request (a call that waited here
-        // could wait on this shard).
+        // applied here, single sets (and expectations) are loaded from their items' stored records below.
         var reindex = new HashSet<string>(StringComparer.Ordinal);
         var changes = journal.State.Changes;
         var next = 0;
@@ -86,41 +115,35 @@ internal sealed partial class IndexShardGrain(
                 LogBatchMissing(Shard, batchRef.Sequence);
                 continue;
             }
-            _index.UpsertMany(batch.ItemIds, batch.Embeddings, batch.Dimension, batch.Texts);
+            Restore(batch);
             reindex.ExceptWith(batch.ItemIds);
-            staleModel |= batch.ModelVersion != model.Version;
             _batchedSinceSnapshot += batch.ItemIds.Length;
         }
         for (; next < changes.Count; next++)
         {
             Replay(changes[next], reindex);
         }
-        foreach (var itemId in reindex)
+        if (_pending.Count > 0)
         {
-            _awaitingReindex.Add(itemId);
-            _ = GrainFactory.GetGrain<IItemGrain>(itemId).ReindexAsync();
+            // A new model (or dimension) since these were written: rebuilt from the items' stored content embeddings.
+            LogModelChanged(Shard, state.State.ModelVersion, model.Version, _pending.Count);
         }
+        _pending.UnionWith(reindex);
         if (reindex.Count > 0)
         {
+            // Loaded before the shard registers: a reactivated shard never answers without its journalled items.
             LogReplaying(Shard, reindex.Count);
+            await LoadPendingAsync([.. reindex], cancellationToken);
         }
         _dirty = changes.Count > 0;
-        var restored = _index.Count;
-        LogActivated(Shard, restored);
-        if (restored > 0 && staleModel)
-        {
-            // A new model was deployed: the items recompute their embeddings (no re-encoding) and upsert them here.
-            // One-way calls, so this shard never waits on an item that is waiting on it.
-            LogModelChanged(Shard, state.State.ModelVersion, model.Version, restored);
-            foreach (var itemId in _index.Index!.Keys())
-            {
-                _ = GrainFactory.GetGrain<IItemGrain>(itemId).RefreshAsync();
-            }
-        }
+        _migrating = !await GrainFactory.GetGrain<IIndexLayoutGrain>(0).IsSettledAsync();
+        UpdateCompleteness();
+        LogActivated(Shard, _index.Count);
         // The snapshot lives in the index from here on.
         state.State.Embeddings.Clear();
         registry.Register(_index);
         this.RegisterGrainTimer(SnapshotIfDirtyAsync, options.Value.SnapshotInterval, options.Value.SnapshotInterval);
+        this.RegisterGrainTimer(PendingTickAsync, options.Value.PendingInterval, options.Value.PendingInterval);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -145,33 +168,99 @@ internal sealed partial class IndexShardGrain(
 
     public async Task UpsertAsync(string itemId, float[] embedding, string modelVersion, string? text = null)
     {
+        var expected = _expected.Remove(itemId);
         if (modelVersion != model.Version)
         {
-            // An item computed on a silo that serves another model (a rolling deployment in progress): kept, and
-            // logged so that mixed embedding spaces are visible; the item is refreshed when it next activates.
+            // An item computed on a silo that serves another model (a rolling deployment in progress): not compared with
+            // this shard's queries; the shard recomputes it with its own model from the stored record.
             LogForeignModel(Shard, itemId, modelVersion, model.Version);
+            _index.Remove(itemId);
+            _pending.Add(itemId);
         }
-        _index.Upsert(itemId, embedding, text);
-        _awaitingReindex.Remove(itemId);
+        else
+        {
+            _index.Upsert(itemId, embedding, text);
+            _pending.Remove(itemId);
+            _refreshRequested.Remove(itemId);
+        }
+        UpdateCompleteness();
+        if (expected)
+        {
+            // Journalled by ExpectAsync before the item's record was written, and a replay reads that record: durable.
+            _dirty = true;
+            return;
+        }
         await JournalAsync(new ShardChange(itemId, Removed: false));
+    }
+
+    public async Task ExpectAsync(string[] itemIds)
+    {
+        ArgumentNullException.ThrowIfNull(itemIds);
+        var now = DateTime.UtcNow;
+        foreach (var itemId in itemIds)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(itemId, nameof(itemIds));
+            _expected[itemId] = now;
+            journal.State.Changes.Add(new ShardChange(itemId, Removed: false));
+        }
+        _dirty = true;
+        await journal.WriteStateAsync();
     }
 
     public async Task<int> UpsertBatchAsync(IndexBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var (itemIds, embeddings, texts) = Changed(batch);
+        var (itemIds, embeddings, texts) = Changed(batch, onlyAbsent: false);
+        return await ApplyBatchAsync(batch, itemIds, embeddings, texts, cancellationToken);
+    }
+
+    public async Task AdoptAsync(IndexBatch batch, string[] pendingIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(pendingIds);
+        var (itemIds, embeddings, texts) = Changed(batch, onlyAbsent: true);
+        await ApplyBatchAsync(batch, itemIds, embeddings, texts, cancellationToken);
+        var fresh = pendingIds.Where(id => !_index.Contains(id) && Partitioner.ShardOf(id, options.Value.Shards) == Shard).ToArray();
+        if (fresh.Length > 0)
+        {
+            _pending.UnionWith(fresh);
+            journal.State.Changes.AddRange(fresh.Select(id => new ShardChange(id, Removed: false)));
+            _dirty = true;
+            await journal.WriteStateAsync(cancellationToken);
+            UpdateCompleteness();
+        }
+    }
+
+    private async Task<int> ApplyBatchAsync(IndexBatch batch, List<string> itemIds, float[] embeddings, List<string?> texts, CancellationToken cancellationToken)
+    {
         if (itemIds.Count == 0)
         {
             return 0;
         }
+        foreach (var itemId in itemIds)
+        {
+            _expected.Remove(itemId);
+        }
         if (batch.ModelVersion != model.Version)
         {
+            // Another model's embedding space: recomputed here from the stored records (written before the batch came).
             LogForeignModel(Shard, itemIds[0], batch.ModelVersion, model.Version);
+            foreach (var itemId in itemIds)
+            {
+                _index.Remove(itemId);
+            }
+            _pending.UnionWith(itemIds);
+            journal.State.Changes.AddRange(itemIds.Select(id => new ShardChange(id, Removed: false)));
+            _dirty = true;
+            UpdateCompleteness();
+            await journal.WriteStateAsync(cancellationToken);
+            return itemIds.Count;
         }
         cancellationToken.ThrowIfCancellationRequested();
         // The bulk add runs its graph inserts on several threads; reads go on meanwhile (they interleave).
         await Task.Run(() => _index.UpsertMany(itemIds, embeddings, batch.Dimension, texts), CancellationToken.None);
-        _awaitingReindex.ExceptWith(itemIds);
+        _pending.ExceptWith(itemIds);
+        UpdateCompleteness();
         await JournalBatchAsync(new ShardBatchState
         {
             ItemIds = [.. itemIds],
@@ -183,24 +272,97 @@ internal sealed partial class IndexShardGrain(
         return itemIds.Count;
     }
 
+    public Task<MisplacedItems> ExtractMisplacedAsync(int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
+        var shards = options.Value.Shards;
+        var ids = new List<string>();
+        foreach (var itemId in _index.Index?.Keys() ?? [])
+        {
+            if (ids.Count == max)
+            {
+                break;
+            }
+            if (Partitioner.ShardOf(itemId, shards) != Shard)
+            {
+                ids.Add(itemId);
+            }
+        }
+        var dimension = _index.Index?.Dimension ?? 0;
+        var embeddings = new float[ids.Count * dimension];
+        var texts = new string?[ids.Count];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            _index.Index!.GetVector(ids[i])!.CopyTo(embeddings, i * dimension);
+            texts[i] = _index.TextOf(ids[i]);
+        }
+        var pending = _pending.Concat(_expected.Keys)
+            .Where(id => Partitioner.ShardOf(id, shards) != Shard).Distinct(StringComparer.Ordinal).ToArray();
+        return Task.FromResult(new MisplacedItems(new IndexBatch([.. ids], embeddings, Math.Max(dimension, 1), texts, model.Version), pending));
+    }
+
+    public Task DropMovedAsync(string[] itemIds)
+    {
+        ArgumentNullException.ThrowIfNull(itemIds);
+        foreach (var itemId in itemIds)
+        {
+            _index.Remove(itemId);
+            _pending.Remove(itemId);
+            _expected.Remove(itemId);
+        }
+        _dirty = true;
+        UpdateCompleteness();
+        return Task.CompletedTask;
+    }
+
+    public async Task CompleteMigrationAsync()
+    {
+        var shards = options.Value.Shards;
+        // Ids moved as pending went with the batches' pending lists; nothing that belongs elsewhere stays journalled.
+        _pending.RemoveWhere(id => Partitioner.ShardOf(id, shards) != Shard);
+        foreach (var itemId in _expected.Keys.Where(id => Partitioner.ShardOf(id, shards) != Shard).ToArray())
+        {
+            _expected.Remove(itemId);
+        }
+        _dirty = true;
+        await SnapshotAsync(CancellationToken.None);
+        if (Shard >= shards)
+        {
+            // Beyond the configured count: empty now, and nothing routes to it.
+            DeactivateOnIdle();
+        }
+    }
+
+    public Task<bool> IsCompleteAsync(string? modelVersion = null) => Task.FromResult(_index.IsComplete(modelVersion));
+
     public async Task RemoveAsync(string itemId)
     {
-        if (_index.Remove(itemId))
+        var wasPending = _pending.Remove(itemId) | _expected.Remove(itemId);
+        UpdateCompleteness();
+        if (_index.Remove(itemId) || wasPending)
         {
             await JournalAsync(new ShardChange(itemId, Removed: true));
         }
     }
 
-    public Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, CancellationToken cancellationToken = default)
+    public Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, string? modelVersion = null, CancellationToken cancellationToken = default)
     {
+        if (!_index.Comparable(modelVersion))
+        {
+            return Task.FromResult(Array.Empty<ShardHit>());
+        }
         var hits = _index.Search(query, k, exclude.Length == 0 ? null : new HashSet<string>(exclude, StringComparer.Ordinal));
         return Task.FromResult(Array.ConvertAll(hits, h => new ShardHit(h.Key, h.Score)));
     }
 
-    public Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, CancellationToken cancellationToken = default)
+    public Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, string? modelVersion = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(itemIds);
+        if (!_index.Comparable(modelVersion))
+        {
+            return Task.FromResult(Array.Empty<ShardHit>());
+        }
         if (_index.Index is { } index && query.Length != index.Dimension)
         {
             throw new ArgumentException($"Query has {query.Length} dimensions; shard {Shard} holds {index.Dimension}.", nameof(query));
@@ -238,11 +400,143 @@ internal sealed partial class IndexShardGrain(
         _index.UpsertMany(itemIds, flat, dimension, null);
     }
 
+    /// <summary>
+    /// A snapshot or batch record: loaded when made with this silo's model and the index's dimension; otherwise its items
+    /// become pending (and an older entry of theirs goes: the record superseded it).
+    /// </summary>
+    private void Restore(ShardBatchState record)
+    {
+        if (record.ModelVersion == model.Version && (_index.Index is null || _index.Index.Dimension == record.Dimension))
+        {
+            _index.UpsertMany(record.ItemIds, record.Embeddings, record.Dimension, record.Texts);
+            _pending.ExceptWith(record.ItemIds);
+            return;
+        }
+        foreach (var itemId in record.ItemIds)
+        {
+            _index.Remove(itemId);
+        }
+        _pending.UnionWith(record.ItemIds);
+    }
+
+    /// <summary>
+    /// Loads pending items from their stored item records: the stored item embedding when it was made with this silo's
+    /// model, else the item tower over the stored content embedding. Items gone from storage are dropped; items whose
+    /// content another encoder made are asked to refresh themselves (they upsert here when done). An item upserted or
+    /// removed while the records were read is left as that call made it.
+    /// </summary>
+    private async Task LoadPendingAsync(string[] itemIds, CancellationToken cancellationToken)
+    {
+        var records = new GrainState<ItemState>[itemIds.Length];
+        var next = -1;
+        async Task ReadAsync()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < itemIds.Length)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                records[i] = new GrainState<ItemState>();
+                await Storage.ReadStateAsync(ItemState.StateName, GrainReferences.Get<IItemGrain>(GrainFactory, itemIds[i]).GetGrainId(), records[i]);
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(ReadConcurrency, itemIds.Length)).Select(_ => ReadAsync()));
+
+        var embeddings = new float[itemIds.Length][];
+        await Task.Run(() => Parallel.For(0, itemIds.Length, i =>
+        {
+            if (records[i] is { RecordExists: true, State: { } item })
+            {
+                embeddings[i] = item.ModelVersion == model.Version && item.Item is { } stored ? stored
+                    : item.EncoderVersion == encoder.ModelVersion && item.Content is { } content ? model.ItemEmbedding(itemIds[i], content)
+                    : null!;
+            }
+        }), cancellationToken);
+
+        var now = DateTime.UtcNow;
+        var loaded = 0;
+        for (var i = 0; i < itemIds.Length; i++)
+        {
+            var itemId = itemIds[i];
+            if (!_pending.Contains(itemId))
+            {
+                continue;
+            }
+            if (records[i] is not { RecordExists: true, State.Text: not null })
+            {
+                _pending.Remove(itemId);
+            }
+            else if (embeddings[i] is { } embedding && (_index.Index is null || _index.Index.Dimension == embedding.Length))
+            {
+                _index.Upsert(itemId, embedding, records[i].State!.Text);
+                _pending.Remove(itemId);
+                _refreshRequested.Remove(itemId);
+                loaded++;
+            }
+            else if (!_refreshRequested.TryGetValue(itemId, out var asked) || now - asked > options.Value.ExpectTimeout)
+            {
+                // Made by another encoder: only the item can re-encode it. One-way, so no call waits on this shard.
+                _refreshRequested[itemId] = now;
+                _ = GrainFactory.GetGrain<IItemGrain>(itemId).RefreshAsync();
+            }
+        }
+        if (loaded > 0)
+        {
+            _dirty = true;
+            LogLoaded(Shard, loaded, _pending.Count);
+        }
+        UpdateCompleteness();
+    }
+
+    /// <summary>
+    /// The pending timer: expectations past <see cref="IndexOptions.ExpectTimeout"/> become pending, the next chunk of
+    /// pending items is loaded, a migrating shard asks whether the migration is done. Once a rebuild completes the
+    /// snapshot is written, so the next activation needs no rebuild.
+    /// </summary>
+    private async Task PendingTickAsync(CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        foreach (var (itemId, since) in _expected.Where(e => now - e.Value > options.Value.ExpectTimeout).ToArray())
+        {
+            // Announced, never upserted: the caller died between storing the item and indexing it.
+            _expected.Remove(itemId);
+            _pending.Add(itemId);
+            LogExpectationTimedOut(Shard, itemId, since);
+        }
+        if (_migrating)
+        {
+            _migrating = !await GrainFactory.GetGrain<IIndexLayoutGrain>(0).IsSettledAsync();
+        }
+        var due = _pending.Where(id => !_refreshRequested.TryGetValue(id, out var asked) || now - asked > options.Value.ExpectTimeout)
+            .Take(PendingChunk).ToArray();
+        if (due.Length > 0)
+        {
+            await LoadPendingAsync(due, cancellationToken);
+            if (_pending.Count == 0)
+            {
+                await SnapshotAsync(cancellationToken);
+            }
+        }
+        UpdateCompleteness();
+    }
+
+    private void UpdateCompleteness() => _index.Incomplete = _pending.Count > 0 || _migrating || HasOverdueExpectations();
+
+    private bool HasOverdueExpectations()
+    {
+        if (_expected.Count == 0)
+        {
+            return false;
+        }
+        var now = DateTime.UtcNow;
+        return _expected.Values.Any(since => now - since > options.Value.ExpectTimeout);
+    }
+
     private void Replay(ShardChange change, HashSet<string> reindex)
     {
         if (change.Removed)
         {
             _index.Remove(change.ItemId);
+            _pending.Remove(change.ItemId);
             reindex.Remove(change.ItemId);
         }
         else
@@ -252,7 +546,7 @@ internal sealed partial class IndexShardGrain(
     }
 
     /// <summary>The items of <paramref name="batch"/> this shard does not hold already as given (a repeated id keeps its last row).</summary>
-    private (List<string> ItemIds, float[] Embeddings, List<string?> Texts) Changed(IndexBatch batch)
+    private (List<string> ItemIds, float[] Embeddings, List<string?> Texts) Changed(IndexBatch batch, bool onlyAbsent)
     {
         var count = batch.ItemIds.Length;
         if (batch.Texts.Length != count || batch.Dimension <= 0 || batch.Embeddings.Length != (long)count * batch.Dimension)
@@ -278,7 +572,7 @@ internal sealed partial class IndexShardGrain(
         {
             var itemId = batch.ItemIds[i];
             var row = batch.Embeddings.AsSpan(i * batch.Dimension, batch.Dimension);
-            if (last[itemId] == i && !_index.Holds(itemId, row, batch.Texts[i]))
+            if (last[itemId] == i && (onlyAbsent ? !_index.Contains(itemId) && !_expected.ContainsKey(itemId) : !_index.Holds(itemId, row, batch.Texts[i])))
             {
                 itemIds.Add(itemId);
                 texts.Add(batch.Texts[i]);
@@ -404,11 +698,11 @@ internal sealed partial class IndexShardGrain(
             }
             throw;
         }
-        // Only once the snapshot holds them may the journalled changes go; items asked to register again after an
-        // unclean stop stay journalled until they have.
+        // Only once the snapshot holds them may the journalled changes go; pending and expected items stay journalled
+        // until the shard holds them.
         var folded = journal.State.Batches.Select(b => b.Sequence).ToArray();
         journal.State.Changes.Clear();
-        journal.State.Changes.AddRange(_awaitingReindex.Select(id => new ShardChange(id, Removed: false)));
+        journal.State.Changes.AddRange(_pending.Concat(_expected.Keys).Distinct(StringComparer.Ordinal).Select(id => new ShardChange(id, Removed: false)));
         journal.State.Batches.Clear();
         await journal.WriteStateAsync(cancellationToken);
         _batchedSinceSnapshot = 0;

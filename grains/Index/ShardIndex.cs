@@ -8,14 +8,34 @@ namespace Actors.Grains.Index;
 /// when the dimension is known) and the text each item is shown with. The shard grain writes it from its turns; the
 /// silo's search grain reads it concurrently through <see cref="SiloShardRegistry"/>, so everything here is thread-safe.
 /// </summary>
-internal sealed class ShardIndex(int shard, int hnswThreshold, HnswOptions hnsw) : IDisposable
+internal sealed class ShardIndex(int shard, int hnswThreshold, HnswOptions hnsw, string modelVersion) : IDisposable
 {
     private readonly Lock _create = new();
     private readonly ConcurrentDictionary<string, string> _texts = new(StringComparer.Ordinal);
     private volatile AdaptiveVectorIndex? _index;
+    private volatile bool _incomplete;
 
     /// <summary>The shard number.</summary>
     public int Shard { get; } = shard;
+
+    /// <summary>The model every embedding here was made with (the shard's silo's): entries of another are never added.</summary>
+    public string ModelVersion { get; } = modelVersion;
+
+    /// <summary>Set by the shard grain while it may miss acknowledged items (loading, rebuilding, migrating).</summary>
+    public bool Incomplete
+    {
+        get => _incomplete;
+        set => _incomplete = value;
+    }
+
+    /// <summary>
+    /// Whether a search for a query made with <paramref name="modelVersion"/> (null: not checked) sees every item
+    /// acknowledged to this shard, in the query's embedding space.
+    /// </summary>
+    public bool IsComplete(string? modelVersion) => !_incomplete && (modelVersion is null || modelVersion == ModelVersion);
+
+    /// <summary>Whether a query made with <paramref name="modelVersion"/> may be compared with the entries here.</summary>
+    public bool Comparable(string? modelVersion) => modelVersion is null || modelVersion == ModelVersion;
 
     /// <summary>The embeddings; null until the first item arrives.</summary>
     public AdaptiveVectorIndex? Index => _index;

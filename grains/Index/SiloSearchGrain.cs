@@ -12,36 +12,52 @@ namespace Actors.Grains.Index;
 [SiloKeyedPlacement]
 internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISiloSearchGrain
 {
-    public Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, CancellationToken cancellationToken = default)
+    public Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, string? modelVersion = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
         ArgumentNullException.ThrowIfNull(exclude);
         ArgumentNullException.ThrowIfNull(score);
         var shards = registry.Shards.ToArray();
-        return Task.Run(() => Search(shards, query, k, exclude, score), cancellationToken);
+        return Task.Run(() => Search(shards, query, k, exclude, score, modelVersion), cancellationToken);
     }
 
-    private static SiloSearchResult Search(ShardIndex[] shards, float[] query, int k, string[] exclude, string[] score)
+    private static SiloSearchResult Search(ShardIndex[] shards, float[] query, int k, string[] exclude, string[] score, string? modelVersion)
     {
         var excluded = exclude.Length == 0 ? null : new HashSet<string>(exclude, StringComparer.Ordinal);
-        var top = new TopK(k);
         var numbers = new int[shards.Length];
-        var owners = new Dictionary<string, ShardIndex>(StringComparer.Ordinal);
+        var partial = false;
+        // Best score per item: during a re-partition an item can sit in its old shard and its new one for a moment.
+        var best = new Dictionary<string, (float Score, ShardIndex Owner)>(StringComparer.Ordinal);
         for (var s = 0; s < shards.Length; s++)
         {
             numbers[s] = shards[s].Shard;
+            partial |= !shards[s].IsComplete(modelVersion);
+            if (!shards[s].Comparable(modelVersion))
+            {
+                // Another model's embedding space: a dot product with this query means nothing.
+                continue;
+            }
             foreach (var hit in shards[s].Search(query, k, excluded))
             {
-                top.Add(hit.Key, hit.Score);
-                owners[hit.Key] = shards[s];
+                if (!best.TryGetValue(hit.Key, out var known) || hit.Score > known.Score)
+                {
+                    best[hit.Key] = (hit.Score, shards[s]);
+                }
             }
         }
-        var best = top.ToArray();
-        var hits = new ScoredItem[best.Length];
-        for (var i = 0; i < best.Length; i++)
+        var top = new TopK(k);
+        var owners = new Dictionary<string, ShardIndex>(best.Count, StringComparer.Ordinal);
+        foreach (var (itemId, (itemScore, owner)) in best)
         {
-            hits[i] = new ScoredItem(best[i].Key, best[i].Score, owners[best[i].Key].TextOf(best[i].Key) ?? "");
+            top.Add(itemId, itemScore);
+            owners[itemId] = owner;
+        }
+        var ranked = top.ToArray();
+        var hits = new ScoredItem[ranked.Length];
+        for (var i = 0; i < ranked.Length; i++)
+        {
+            hits[i] = new ScoredItem(ranked[i].Key, ranked[i].Score, owners[ranked[i].Key].TextOf(ranked[i].Key) ?? "");
         }
 
         var scored = new List<ScoredItem>(score.Length);
@@ -49,13 +65,13 @@ internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISilo
         {
             foreach (var shard in shards)
             {
-                if (itemId is not null && shard.TryScore(itemId, query, out var cosine))
+                if (itemId is not null && shard.Comparable(modelVersion) && shard.TryScore(itemId, query, out var cosine))
                 {
                     scored.Add(new ScoredItem(itemId, cosine, shard.TextOf(itemId) ?? ""));
                     break;
                 }
             }
         }
-        return new SiloSearchResult(numbers, hits, [.. scored]);
+        return new SiloSearchResult(numbers, hits, [.. scored], partial);
     }
 }

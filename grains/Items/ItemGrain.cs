@@ -59,8 +59,7 @@ internal sealed partial class ItemGrain(
             LogRealigning(ItemId, state.State.ModelVersion, model.Version);
             state.State.Item = model.ItemEmbedding(ItemId, state.State.Content!);
             state.State.ModelVersion = model.Version;
-            await state.WriteStateAsync();
-            await IndexAsync();
+            await WriteAndIndexAsync(CancellationToken.None);
         }
     }
 
@@ -129,7 +128,21 @@ internal sealed partial class ItemGrain(
         state.State.ModelVersion = model.Version;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         contentCache.Forget(ItemId);
-        // Stored first, then indexed: a failure in between leaves a stored item that the next upsert indexes.
+        await WriteAndIndexAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores the item, then indexes it, after telling the shard to expect it. Once the record is written the item is
+    /// acknowledged (GET returns it), so it must become searchable even when this silo dies before the shard call, and
+    /// without anyone retrying: the expectation, journalled by the shard before the record exists, makes the shard load
+    /// the item from its record itself should the upsert not follow within <c>Index:ExpectTimeout</c>. Chosen over a
+    /// reminder per upsert (two more reminder-table writes and a reminder service in every profile): the shard already
+    /// journals each single upsert, and the expectation takes that write's place (the upsert that follows skips it), so
+    /// the durable work per upsert stays the same. A failed expectation fails the upsert before anything is stored.
+    /// </summary>
+    private async Task WriteAndIndexAsync(CancellationToken cancellationToken)
+    {
+        await Shard.ExpectAsync([ItemId]);
         await state.WriteStateAsync(cancellationToken);
         await IndexAsync();
     }

@@ -46,13 +46,13 @@ internal sealed class RetrievalGrain(
         }
         else if (model.Fusion.UsesCounts)
         {
-            var (hits, partial) = await FusedSearchAsync(profile.Embedding, profile.RecentItems ?? [], k, profile.SeenItems, cancellationToken);
+            var (hits, partial) = await FusedSearchAsync(profile.Embedding, profile.ModelVersion, profile.RecentItems ?? [], k, profile.SeenItems, cancellationToken);
             result = new Recommendations(await WithTextsAsync(hits), "embedding", partial);
         }
         else
         {
             using var deadline = Deadline(cancellationToken);
-            var answer = await SearchIndexAsync(profile.Embedding, k, profile.SeenItems, [], deadline.Token);
+            var answer = await SearchIndexAsync(profile.Embedding, profile.ModelVersion, k, profile.SeenItems, [], deadline.Token);
             cancellationToken.ThrowIfCancellationRequested();
             result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial));
         }
@@ -69,7 +69,7 @@ internal sealed class RetrievalGrain(
             return null;
         }
         using var deadline = Deadline(cancellationToken);
-        var answer = await SearchIndexAsync(embeddings.Item, k, [itemId], [], deadline.Token);
+        var answer = await SearchIndexAsync(embeddings.Item, embeddings.ModelVersion, k, [itemId], [], deadline.Token);
         cancellationToken.ThrowIfCancellationRequested();
         var result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial));
         ActorsInstruments.RecommendationDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("query", "item"));
@@ -88,7 +88,7 @@ internal sealed class RetrievalGrain(
     /// by cosine. That is exact: counts only raise a score (λ ≥ 0, log1p(T) ≥ 0), so an item outside S and outside the
     /// cosine top k is beaten by the k items whose cosine beats it. One deadline covers the count and the index reads.
     /// </summary>
-    private async Task<(ScoredItem[] Hits, bool Partial)> FusedSearchAsync(float[] query, string[] recentNewestFirst, int k, string[] exclude, CancellationToken cancellationToken)
+    private async Task<(ScoredItem[] Hits, bool Partial)> FusedSearchAsync(float[] query, string modelVersion, string[] recentNewestFirst, int k, string[] exclude, CancellationToken cancellationToken)
     {
         var fusion = model.Fusion;
         using var deadline = Deadline(cancellationToken);
@@ -107,7 +107,7 @@ internal sealed class RetrievalGrain(
                 fromCounts.Add(item);
             }
         }
-        var answer = await SearchIndexAsync(query, k, exclude, [.. fromCounts], deadline.Token);
+        var answer = await SearchIndexAsync(query, modelVersion, k, exclude, [.. fromCounts], deadline.Token);
         cancellationToken.ThrowIfCancellationRequested();
 
         var candidates = new Dictionary<string, ScoredItem>(StringComparer.Ordinal);
@@ -174,12 +174,15 @@ internal sealed class RetrievalGrain(
     /// <summary>
     /// The whole index's top <paramref name="k"/> for <paramref name="query"/> (none of <paramref name="exclude"/>) and
     /// the cosine of each of <paramref name="score"/>: one search grain per active silo, then the shards none of them
-    /// searched, directly. Partial when some shard's answer is missing at the deadline.
+    /// searched, directly. Partial when some shard's answer is missing at the deadline, or a shard may miss acknowledged
+    /// items or holds embeddings of a model other than the query's (<paramref name="modelVersion"/>: those are not
+    /// compared with it). Hits are merged by item id, so an item held by two shards for a moment (a re-partition) counts once.
     /// </summary>
-    private async Task<IndexAnswer> SearchIndexAsync(float[] query, int k, string[] exclude, string[] score, CancellationToken deadline)
+    private async Task<IndexAnswer> SearchIndexAsync(float[] query, string modelVersion, int k, string[] exclude, string[] score, CancellationToken deadline)
     {
         var silos = SiloSearches();
-        var answers = await Task.WhenAll(Array.ConvertAll(silos, silo => AnswerOrNullAsync(() => silo.SearchAsync(query, k, exclude, score, deadline), deadline)));
+        var answers = await Task.WhenAll(Array.ConvertAll(silos, silo => AnswerOrNullAsync(() => silo.SearchAsync(query, k, exclude, score, modelVersion, deadline), deadline)));
+        var incomplete = false;
 
         var shardCount = options.Value.Shards;
         var covered = new bool[shardCount];
@@ -191,6 +194,7 @@ internal sealed class RetrievalGrain(
             {
                 continue;
             }
+            incomplete |= answer.Partial;
             foreach (var shard in answer.Shards)
             {
                 if (shard >= 0 && shard < shardCount)
@@ -214,10 +218,10 @@ internal sealed class RetrievalGrain(
         if (missing.Length > 0 && !partial)
         {
             // Not active on any silo that answered: activate or reach them by calling them (texts come from the items).
-            var direct = await Task.WhenAll(Array.ConvertAll(missing, shard => AnswerOrNullAsync(() => SearchShardAsync(shard, query, k, exclude, score, deadline), deadline)));
+            var direct = await Task.WhenAll(Array.ConvertAll(missing, shard => AnswerOrNullAsync(() => SearchShardAsync(shard, query, modelVersion, k, exclude, score, deadline), deadline)));
             foreach (var answer in direct)
             {
-                partial |= answer is null;
+                partial |= answer is null || answer.Partial;
                 foreach (var hit in answer?.Hits ?? [])
                 {
                     hits[hit.ItemId] = hit;
@@ -235,22 +239,23 @@ internal sealed class RetrievalGrain(
         {
             top.Add(hit.ItemId, hit.Score);
         }
-        return new IndexAnswer(Array.ConvertAll(top.ToArray(), s => hits[s.Key]), [.. scored.Values], partial);
+        return new IndexAnswer(Array.ConvertAll(top.ToArray(), s => hits[s.Key]), [.. scored.Values], partial || incomplete);
     }
 
     /// <summary>One shard's top <paramref name="k"/> and its cosine for the items of <paramref name="score"/> it owns.</summary>
-    private async Task<IndexAnswer> SearchShardAsync(int shard, float[] query, int k, string[] exclude, string[] score, CancellationToken deadline)
+    private async Task<IndexAnswer> SearchShardAsync(int shard, float[] query, string modelVersion, int k, string[] exclude, string[] score, CancellationToken deadline)
     {
         var grain = GrainFactory.GetGrain<IIndexShardGrain>(shard);
         var owned = Array.FindAll(score, itemId => Partitioner.ShardOf(itemId, options.Value.Shards) == shard);
-        var searching = grain.SearchAsync(query, k, exclude, deadline);
-        var scoring = owned.Length == 0 ? Task.FromResult(Array.Empty<ShardHit>()) : grain.ScoreAsync(query, owned, deadline);
+        var searching = grain.SearchAsync(query, k, exclude, modelVersion, deadline);
+        var scoring = owned.Length == 0 ? Task.FromResult(Array.Empty<ShardHit>()) : grain.ScoreAsync(query, owned, modelVersion, deadline);
+        var complete = grain.IsCompleteAsync(modelVersion);
         var hits = await searching;
         var scored = await scoring;
         return new IndexAnswer(
             Array.ConvertAll(hits, h => new ScoredItem(h.ItemId, h.Score, "")),
             Array.ConvertAll(scored, h => new ScoredItem(h.ItemId, h.Score, "")),
-            Partial: false);
+            Partial: !await complete);
     }
 
     /// <summary>The search grain of every active silo, rebuilt when the membership changes.</summary>

@@ -19,6 +19,9 @@ internal sealed class DurableCluster
 
     public Dictionary<string, string?> Settings { get; }
 
+    /// <summary>More silo configuration (a test-only grain call filter, say), applied after the recommender's own.</summary>
+    public Action<ISiloBuilder>? ConfigureSilo { get; set; }
+
     public DurableCluster()
     {
         Settings = new()
@@ -41,7 +44,12 @@ internal sealed class DurableCluster
         var settings = Settings;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
-        builder.ConfigureSilo((_, silo) => silo.AddActors().AddActorsProviders());
+        var configureSilo = ConfigureSilo;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddActors().AddActorsProviders();
+            configureSilo?.Invoke(silo);
+        });
         builder.ConfigureClient(client => client.AddActorsStreams(configuration));
         var cluster = builder.Build();
         await cluster.DeployAsync();

@@ -1,0 +1,75 @@
+using System.Numerics.Tensors;
+using Actors.Grains.Hosting;
+using Actors.Grains.Model;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Actors.Tests.Cluster;
+
+/// <summary>
+/// A rolling model deploy caught half-way: one silo serves the content baseline (384 dimensions), the other the shipped
+/// model (64). Items upserted on either silo are indexed (shards recompute them in their own model's space), and a query
+/// is only ever compared with entries of its own model, the answer saying partial while the other model's shards
+/// cannot be asked.
+/// </summary>
+public sealed class RollingModelDeployTests : IAsyncLifetime
+{
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        var silos = 0;
+        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Index:Shards"] = "4",
+            ["Index:PendingInterval"] = "00:00:00.100",
+            // The first silo is still on the old model, the second already on the new one.
+            ["Model:Path"] = Interlocked.Increment(ref silos) == 1 ? "" : "models/learn-scientific",
+        }));
+        builder.ConfigureSilo((_, silo) => silo.AddActors().AddActorsInMemoryProviders());
+        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.StopAllSilosAsync();
+        await _cluster.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Items_upserted_on_either_model_are_indexed_and_queries_are_compared_only_with_their_own_model()
+    {
+        var catalog = Durability.DurableCluster.Catalog(40);
+        var client = _cluster.Client;
+        // Item grains land on both silos, so shards receive embeddings of both models; none of these may fail.
+        await Parallel.ForEachAsync(catalog, async (item, ct) => await client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
+
+        var models = _cluster.Silos.Select(s => _cluster.GetSiloServiceProvider(s.SiloAddress).GetRequiredService<ServingModel>())
+            .ToDictionary(m => m.Version);
+        Assert.Equal(2, models.Count);
+
+        var retrieval = client.GetGrain<IRetrievalGrain>(0);
+        var versions = new HashSet<string>();
+        foreach (var probe in catalog.Take(12))
+        {
+            var query = (await client.GetGrain<IItemGrain>(probe.Id).GetEmbeddingsAsync())!;
+            versions.Add(query.ModelVersion);
+            var answer = (await retrieval.SimilarAsync(probe.Id, catalog.Count))!;
+            // Half the shards hold the other model's space: they are not compared with this query, and the answer says so.
+            Assert.True(answer.Partial, $"the answer for {probe.Id} ({query.ModelVersion}) left out the other model's shards without saying partial");
+            Assert.NotEmpty(answer.Items);
+            foreach (var hit in answer.Items)
+            {
+                // Every score is a dot product in the query's own embedding space.
+                var content = (await client.GetGrain<IItemGrain>(hit.ItemId).GetEmbeddingsAsync())!.Content;
+                var expected = TensorPrimitives.Dot(query.Item, models[query.ModelVersion].ItemEmbedding(hit.ItemId, content));
+                Assert.Equal(expected, hit.Score, 3);
+            }
+        }
+        Assert.Equal(2, versions.Count);
+    }
+}

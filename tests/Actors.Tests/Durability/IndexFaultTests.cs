@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Actors.Ingest;
+using Actors.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Actors.Tests.Durability;
+
+/// <summary>
+/// An item whose record was stored but whose index call never happened (the caller's silo dying in between, made
+/// deterministic by a filter that fails that one shard call) becomes searchable without anyone retrying: on Azurite,
+/// real cluster, real shards.
+/// </summary>
+public sealed class IndexFaultTests
+{
+    private static DurableCluster Cluster()
+    {
+        var durable = new DurableCluster { ConfigureSilo = silo => silo.AddIncomingGrainCallFilter<FailShardCallOnce>() };
+        durable.Settings["Index:ExpectTimeout"] = "00:00:03";
+        durable.Settings["Index:PendingInterval"] = "00:00:00.100";
+        return durable;
+    }
+
+    private static async Task AssertFoundWithoutRetryAsync(IClusterClient client, IReadOnlyList<Dataset.CatalogItem> catalog, string victim)
+    {
+        var retrieval = client.GetGrain<IRetrievalGrain>(0);
+        var probe = catalog.First(c => c.Id != victim).Id;
+        var answer = await Eventually.MatchesAsync(
+            () => retrieval.SimilarAsync(probe, catalog.Count),
+            a => a is { Partial: false } && a.Items.Any(i => i.ItemId == victim),
+            $"{victim}, stored but never indexed by its caller, to be found by a whole answer",
+            TimeSpan.FromSeconds(30));
+        Assert.Equal(catalog.Where(c => c.Id != probe).Select(c => c.Id).Order(), answer!.Items.Select(i => i.ItemId).Order());
+    }
+
+    [Fact]
+    public async Task An_item_stored_but_never_indexed_by_its_upsert_becomes_searchable_without_a_retry()
+    {
+        var catalog = DurableCluster.Catalog(12);
+        var victim = catalog[5];
+        FailShardCallOnce.Arm(victim.Id);
+        var cluster = await Cluster().StartAsync();
+        try
+        {
+            var client = cluster.Client;
+            await Parallel.ForEachAsync(catalog.Where(c => c != victim), async (item, ct) => await client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
+            // The state write succeeds, the shard call fails: the caller sees an error, yet GET returns the item.
+            await Assert.ThrowsAnyAsync<Exception>(() => client.GetGrain<IItemGrain>(victim.Id).UpsertAsync(victim.Text));
+            Assert.False(FailShardCallOnce.IsArmed(victim.Id));
+            Assert.Equal(victim.Text, (await client.GetGrain<IItemGrain>(victim.Id).GetAsync())?.Text);
+
+            await AssertFoundWithoutRetryAsync(client, catalog, victim.Id);
+        }
+        finally
+        {
+            await DurableCluster.StopAsync(cluster);
+        }
+    }
+
+    [Fact]
+    public async Task Items_a_batch_import_stored_but_never_indexed_become_searchable_without_a_retry()
+    {
+        var catalog = DurableCluster.Catalog(24);
+        var victim = catalog[7];
+        FailShardCallOnce.Arm(victim.Id);
+        var cluster = await Cluster().StartAsync();
+        try
+        {
+            var client = cluster.Client;
+            var encoder = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredService<Actors.Encoder.TextEncoder>();
+            var contents = encoder.Encode([.. catalog.Select(c => c.Text)]);
+            // The shard batch holding the victim fails after every record of the batch was stored.
+            await Assert.ThrowsAnyAsync<Exception>(() => new CatalogImporter(client) { BatchSize = 24 }
+                .ImportPrecomputedAsync(catalog, Array.ConvertAll(contents, c => (ReadOnlyMemory<float>)c), encoder.ModelVersion));
+            Assert.False(FailShardCallOnce.IsArmed(victim.Id));
+            Assert.Equal(victim.Text, (await client.GetGrain<IItemGrain>(victim.Id).GetAsync())?.Text);
+
+            await AssertFoundWithoutRetryAsync(client, catalog, victim.Id);
+        }
+        finally
+        {
+            await DurableCluster.StopAsync(cluster);
+        }
+    }
+
+    /// <summary>Fails the first index-shard upsert (single or batch) that carries an armed item id; test-only.</summary>
+    private sealed class FailShardCallOnce : IIncomingGrainCallFilter
+    {
+        private static readonly ConcurrentDictionary<string, bool> Armed = new(StringComparer.Ordinal);
+
+        public static void Arm(string itemId) => Armed[itemId] = true;
+
+        public static bool IsArmed(string itemId) => Armed.ContainsKey(itemId);
+
+        public Task Invoke(IIncomingGrainCallContext context)
+        {
+            if (context.Grain is IIndexShardGrain && context.Request.GetArgumentCount() > 0)
+            {
+                var carried = context.InterfaceMethod?.Name switch
+                {
+                    nameof(IIndexShardGrain.UpsertAsync) => context.Request.GetArgument(0) is string id ? [id] : [],
+                    nameof(IIndexShardGrain.UpsertBatchAsync) => context.Request.GetArgument(0) is IndexBatch batch ? batch.ItemIds : [],
+                    _ => Array.Empty<string>(),
+                };
+                foreach (var itemId in carried)
+                {
+                    if (Armed.TryRemove(itemId, out _))
+                    {
+                        throw new InvalidOperationException($"Injected fault: the index call for '{itemId}' is lost after its record was stored.");
+                    }
+                }
+            }
+            return context.Invoke();
+        }
+    }
+}
