@@ -21,11 +21,11 @@ public interface IItemGrain : IGrainWithStringKey
     /// Brings the embeddings up to date with the silo's encoder and model (also done on activation) and re-registers
     /// the item with its shard. One-way: shards send it to their items after a model change.
     /// </summary>
-    [Alias("Refresh"), OneWay]
+    [Alias("Refresh"), ClusterInternal, OneWay]
     Task RefreshAsync();
 
     /// <summary>Registers the item's current embedding with its shard again (one-way: shards ask after an unclean stop).</summary>
-    [Alias("Reindex"), OneWay]
+    [Alias("Reindex"), ClusterInternal, OneWay]
     Task ReindexAsync();
 
     /// <summary>The embeddings and the versions they were computed with; null when the item does not exist.</summary>
@@ -37,7 +37,7 @@ public interface IItemGrain : IGrainWithStringKey
     /// <paramref name="encoderVersion"/> (which must be this silo's), computes the item embedding and indexes it,
     /// without running the encoder. Returns once the item is searchable.
     /// </summary>
-    [Alias("Import")]
+    [Alias("Import"), ClusterInternal]
     Task<ItemView> ImportAsync(string text, float[] content, string encoderVersion, CancellationToken cancellationToken = default);
 }
 
@@ -45,6 +45,7 @@ public interface IItemGrain : IGrainWithStringKey
 /// Encodes item text with the silo's ONNX encoder. Stateless worker: concurrent requests on a silo are
 /// gathered into micro-batches, one ONNX run each.
 /// </summary>
+[ClusterInternal]
 [Alias("Actors.IEncoderGrain")]
 public interface IEncoderGrain : IGrainWithIntegerKey
 {
@@ -57,6 +58,7 @@ public interface IEncoderGrain : IGrainWithIntegerKey
 /// Encodes item text on a silo that declares the GPU role (<c>Encoder:GpuRole</c>). Only those silos host this grain
 /// class, so placement confines it to them; concurrent requests on a silo share one micro-batching ONNX session.
 /// </summary>
+[ClusterInternal]
 [Alias("Actors.IGpuEncoderGrain")]
 public interface IGpuEncoderGrain : IGrainWithIntegerKey
 {
@@ -77,7 +79,7 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
     /// Adds or replaces an item's embedding, computed with model <paramref name="modelVersion"/>, and the text retrieval
     /// shows it with (null: retrieval asks the item grain).
     /// </summary>
-    [Alias("Upsert")]
+    [Alias("Upsert"), ClusterInternal]
     Task UpsertAsync(string itemId, float[] embedding, string modelVersion, string? text = null);
 
     /// <summary>
@@ -85,7 +87,7 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
     /// written: should the upsert never arrive (the caller's silo dies in between), the shard loads the items from their
     /// stored records itself once <c>Index:ExpectTimeout</c> has passed, so an acknowledged item always becomes searchable.
     /// </summary>
-    [Alias("Expect")]
+    [Alias("Expect"), ClusterInternal]
     Task ExpectAsync(string[] itemIds);
 
     /// <summary>
@@ -93,22 +95,22 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
     /// hold yet (an entry it holds is newer: upserts go to the new owner only), and loads <paramref name="pendingIds"/>
     /// from their stored records. Durable before it returns.
     /// </summary>
-    [Alias("Adopt")]
+    [Alias("Adopt"), ClusterInternal]
     Task AdoptAsync(IndexBatch batch, string[] pendingIds, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Index migration: up to <paramref name="max"/> of the items this shard holds that belong to another shard under
     /// the configured shard count, with the ids of such items it has not loaded yet.
     /// </summary>
-    [Alias("ExtractMisplaced"), ReadOnly, AlwaysInterleave]
+    [Alias("ExtractMisplaced"), ClusterInternal, ReadOnly, AlwaysInterleave]
     Task<MisplacedItems> ExtractMisplacedAsync(int max);
 
     /// <summary>Index migration: forgets <paramref name="itemIds"/> (adopted by their owner); <see cref="CompleteMigrationAsync"/> makes it durable.</summary>
-    [Alias("DropMoved")]
+    [Alias("DropMoved"), ClusterInternal]
     Task DropMovedAsync(string[] itemIds);
 
     /// <summary>Index migration: writes the snapshot without the items moved away.</summary>
-    [Alias("CompleteMigration")]
+    [Alias("CompleteMigration"), ClusterInternal]
     Task CompleteMigrationAsync();
 
     /// <summary>
@@ -122,10 +124,10 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
     /// Adds or replaces many items at once (one bulk add, one durable write); items the shard already holds with the same
     /// embedding and text are left alone, so a repeated batch changes nothing. Returns how many items changed.
     /// </summary>
-    [Alias("UpsertBatch")]
+    [Alias("UpsertBatch"), ClusterInternal]
     Task<int> UpsertBatchAsync(IndexBatch batch, CancellationToken cancellationToken = default);
 
-    [Alias("Remove")]
+    [Alias("Remove"), ClusterInternal]
     Task RemoveAsync(string itemId);
 
     /// <summary>The shard's best <paramref name="k"/> items for <paramref name="query"/>, best first, none of <paramref name="exclude"/>.</summary>
@@ -188,6 +190,7 @@ public interface ISiloSearchGrain : IGrainWithStringKey
 /// Bulk import of items whose content embeddings were computed elsewhere (stateless worker): writes new item records
 /// straight to grain storage, without activating their grains, and indexes them a shard batch at a time.
 /// </summary>
+[ClusterInternal]
 [Alias("Actors.IItemImportGrain")]
 public interface IItemImportGrain : IGrainWithIntegerKey
 {
@@ -221,7 +224,7 @@ public interface IItemImportGrain : IGrainWithIntegerKey
 public interface ITransitionGrain : IGrainWithIntegerKey
 {
     /// <summary>Counts each transition once; every <see cref="ItemTransition.From"/> must belong to this shard. One-way: best effort.</summary>
-    [Alias("Record"), OneWay]
+    [Alias("Record"), ClusterInternal, OneWay]
     Task RecordAsync(ItemTransition[] transitions);
 
     /// <summary>The successors of each of <paramref name="sources"/> (which belong to this shard), in the order asked.</summary>
@@ -251,11 +254,11 @@ public interface IUserGrain : IGrainWithStringKey
     Task<UserProfile> GetProfileAsync();
 
     /// <summary>Applies events directly (the stream consumer uses the same path). Known event ids are skipped.</summary>
-    [Alias("Apply")]
+    [Alias("Apply"), ClusterInternal]
     Task<int> ApplyAsync(InteractionEvent[] events);
 
     /// <summary>The embedding recomputed from scratch over the current window, for checking the incremental one.</summary>
-    [Alias("RecomputeEmbedding")]
+    [Alias("RecomputeEmbedding"), ClusterInternal]
     Task<float[]?> RecomputeEmbeddingAsync();
 }
 
@@ -271,7 +274,7 @@ public interface IPopularityGrain : IGrainWithIntegerKey
     /// Adds decayed interaction counts, all expressed at <paramref name="at"/> (<paramref name="scores"/>[i] for
     /// <paramref name="itemIds"/>[i], which belong to this partition). One-way: best effort, like the counts it feeds.
     /// </summary>
-    [Alias("Merge"), OneWay]
+    [Alias("Merge"), ClusterInternal, OneWay]
     Task MergeAsync(string[] itemIds, double[] scores, DateTimeOffset at);
 
     /// <summary>The partition's <paramref name="k"/> most popular items now, best first.</summary>

@@ -27,6 +27,7 @@ public sealed record SampleImportTurn(
 /// silo imports at a time, and a durable record of attempts and completion, so an interrupted import is taken up again
 /// on a later start (the import itself is idempotent) and a completed one never runs twice.
 /// </summary>
+[ClusterInternal]
 [Alias("Actors.ISampleImportGrain")]
 public interface ISampleImportGrain : IGrainWithStringKey
 {

@@ -30,6 +30,8 @@ internal sealed class BenchCluster : IAsyncDisposable
         {
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
+            // The harness loads shards and applies events from the test cluster's client, as the cluster would.
+            ["Orleans:TrustExternalClients"] = "true",
         };
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(all));

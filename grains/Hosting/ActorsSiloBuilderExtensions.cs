@@ -52,6 +52,10 @@ public static class ActorsSiloBuilderExtensions
             .Validate(o => o.MaxTextLength > 0, "Items:MaxTextLength must be positive.")
             .Validate(o => o.ContentCacheSize >= 0 && o.ContentCacheTtl >= TimeSpan.Zero, "Items:ContentCacheSize and ContentCacheTtl must not be negative.").ValidateOnStart();
 
+        // Maintenance methods are the cluster's own: an external client's call to one is refused (see the README's network boundary).
+        services.AddOptions<ClusterAccessOptions>().BindConfiguration(ClusterAccessOptions.Section);
+        builder.AddIncomingGrainCallFilter<ClusterInternalCallFilter>();
+
         // Grain state in Orleans' own binary format (version tolerant through the [Id] members of the state classes)
         // instead of the default Newtonsoft JSON, which was the largest CPU cost of applying an event (profiled with
         // dotnet-trace on the load harness) and triples the size of shard snapshots.

@@ -29,6 +29,7 @@ public sealed class GpuRolePlacementTests : IAsyncLifetime
             }
             host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
+                ["Orleans:TrustExternalClients"] = "true",
                 ["Encoder:GpuRole"] = gpu ? "true" : "false",
                 ["Encoder:ExecutionProvider"] = gpu ? "Cuda" : "Cpu",
             });

@@ -28,6 +28,7 @@ public sealed class RetrievalDeadlineTests : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Orleans:TrustExternalClients"] = "true",
             ["Index:Shards"] = Shards.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Retrieval:ShardDeadline"] = Deadline.ToString(),
         }));

@@ -23,6 +23,7 @@ public sealed class RollingModelDeployTests : IAsyncLifetime
         var silos = 0;
         builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Orleans:TrustExternalClients"] = "true",
             ["Index:Shards"] = "4",
             ["Index:PendingInterval"] = "00:00:00.100",
             // The first silo is still on the old model, the second already on the new one.

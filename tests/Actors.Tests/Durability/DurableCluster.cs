@@ -33,6 +33,8 @@ internal sealed class DurableCluster
             ["Streams:MessageVisibilityTimeout"] = "00:00:05",
             ["Index:Shards"] = "3",
             ["Users:HistoryLength"] = HistoryLength.ToString(CultureInfo.InvariantCulture),
+            // The tests drive maintenance methods from the test cluster's client.
+            ["Orleans:TrustExternalClients"] = "true",
         };
     }
 

@@ -21,7 +21,7 @@ public sealed class FaultyStorageCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
-        var settings = new Dictionary<string, string?> { ["Users:HistoryLength"] = "4", ["Users:RememberedEventIds"] = "10" };
+        var settings = new Dictionary<string, string?> { ["Users:HistoryLength"] = "4", ["Users:RememberedEventIds"] = "10", ["Orleans:TrustExternalClients"] = "true" };
         builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
         builder.ConfigureSilo((_, silo) =>
         {

@@ -33,6 +33,8 @@ public class ClusterFixture : IAsyncLifetime
         ["Index:Shards"] = "5",
         ["Users:HistoryLength"] = HistoryLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Users:RememberedEventIds"] = "100",
+        // The tests drive maintenance methods (shard upserts, event application) from the test cluster's client.
+        ["Orleans:TrustExternalClients"] = "true",
     };
 
     public virtual async Task InitializeAsync()

@@ -1,0 +1,66 @@
+using Actors.Grains.Hosting;
+using Orleans.TestingHost;
+
+namespace Actors.Tests.Cluster;
+
+/// <summary>
+/// Maintenance methods (<see cref="ClusterInternalAttribute"/>) refuse external clients in a cluster configured as
+/// shipped, while the public methods, and the maintenance calls grains make of each other, go on working.
+/// </summary>
+public sealed class ClusterInternalCallTests : IAsyncLifetime
+{
+    private InProcessTestCluster? _cluster;
+
+    private IClusterClient Client => _cluster!.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddActors().AddActorsInMemoryProviders());
+        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.StopAllSilosAsync();
+            await _cluster.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task An_external_client_cannot_write_past_the_checks()
+    {
+        var shardUpsert = await Assert.ThrowsAsync<UnauthorizedAccessException>(() =>
+            Client.GetGrain<IIndexShardGrain>(0).UpsertAsync("planted", new float[384], "any", "planted text"));
+        Assert.Contains("IIndexShardGrain", shardUpsert.Message, StringComparison.Ordinal);
+        Assert.Contains("Orleans:TrustExternalClients", shardUpsert.Message, StringComparison.Ordinal);
+
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() =>
+            Client.GetGrain<IItemImportGrain>(0).ImportAsync(new ItemImportBatch(["planted"], ["planted text"], new float[384], "any")));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() =>
+            Client.GetGrain<IUserGrain>("u1").ApplyAsync([new InteractionEvent("e1", "u1", "planted", DateTimeOffset.UtcNow)]));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() =>
+            Client.GetGrain<IItemGrain>("planted").ImportAsync("planted text", new float[384], "any"));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => Client.GetGrain<IEncoderGrain>(0).EncodeAsync("text"));
+
+        // Nothing was stored by the refused calls.
+        Assert.Null(await Client.GetGrain<IItemGrain>("planted").GetAsync());
+        Assert.Equal(0, await Client.GetGrain<IIndexShardGrain>(0).CountAsync());
+        Assert.Empty(await Client.GetGrain<IUserGrain>("u1").GetHistoryAsync());
+    }
+
+    [Fact]
+    public async Task Public_methods_work_and_grains_still_reach_the_maintenance_methods()
+    {
+        // The item grain encodes the text (an encoder call) and indexes it (a shard upsert): grain to grain, allowed.
+        await Client.GetGrain<IItemGrain>("public-item").UpsertAsync("a telescope eyepiece with a wide field of view");
+        var similar = await Client.GetGrain<IRetrievalGrain>(0).CountItemsAsync();
+        Assert.Equal(1, similar);
+        var embeddings = await Client.GetGrain<IItemGrain>("public-item").GetEmbeddingsAsync();
+        Assert.NotNull(embeddings);
+    }
+}
