@@ -227,6 +227,17 @@ public interface ITransitionGrain : IGrainWithIntegerKey
     [Alias("Record"), ClusterInternal, OneWay]
     Task RecordAsync(ItemTransition[] transitions);
 
+    /// <summary>Adds whole rows of counts (a shard moving its sources), answering once they are counted; each row is trimmed to <c>Transitions:MaxSuccessorsPerItem</c>.</summary>
+    [Alias("Adopt"), ClusterInternal]
+    Task AdoptAsync(Successors[] rows);
+
+    /// <summary>
+    /// Moves the sources that belong to another shard under <paramref name="shards"/> shards to their owners
+    /// (<see cref="AdoptAsync"/>), then forgets them. Returns how many moved.
+    /// </summary>
+    [Alias("Repartition"), ClusterInternal]
+    Task<int> RepartitionAsync(int shards);
+
     /// <summary>The successors of each of <paramref name="sources"/> (which belong to this shard), in the order asked.</summary>
     /// <remarks>Interleaves with everything: it only reads memory, and must not wait behind a storage write.</remarks>
     [Alias("GetSuccessors"), ReadOnly, AlwaysInterleave]
@@ -263,6 +274,20 @@ public interface IUserGrain : IGrainWithStringKey
 }
 
 /// <summary>
+/// The partition counts a kind of count was spread over (key: "popularity" or "transitions"), durably: when
+/// <c>Popularity:Partitions</c> or <c>Transitions:Shards</c> changes between runs, every partition ever used moves the
+/// counts that belong elsewhere now to their owners. Each silo asks once it is active.
+/// </summary>
+[ClusterInternal]
+[Alias("Actors.IPartitionLayoutGrain")]
+public interface IPartitionLayoutGrain : IGrainWithStringKey
+{
+    /// <summary>Makes sure every count is in its partition under <paramref name="partitions"/>; returns how many moved.</summary>
+    [Alias("Ensure")]
+    Task<int> EnsureAsync(int partitions);
+}
+
+/// <summary>
 /// One partition of the time-decayed item popularity (key: partition number; an item belongs to partition
 /// XxHash32(id) mod <c>Popularity:Partitions</c>). Fed by each silo's aggregate of its events, flushed about once a
 /// second, so a hot item costs one call per silo and second, not one per event; read by each silo's snapshot.
@@ -276,6 +301,17 @@ public interface IPopularityGrain : IGrainWithIntegerKey
     /// </summary>
     [Alias("Merge"), ClusterInternal, OneWay]
     Task MergeAsync(string[] itemIds, double[] scores, DateTimeOffset at);
+
+    /// <summary>Adds decayed interaction counts as <see cref="MergeAsync"/> does, answering once they are counted (a partition moving its items).</summary>
+    [Alias("Adopt"), ClusterInternal]
+    Task AdoptAsync(string[] itemIds, double[] scores, DateTimeOffset at);
+
+    /// <summary>
+    /// Moves the items that belong to another partition under <paramref name="partitions"/> partitions to their owners
+    /// (<see cref="AdoptAsync"/>), then forgets them. Returns how many moved.
+    /// </summary>
+    [Alias("Repartition"), ClusterInternal]
+    Task<int> RepartitionAsync(int partitions);
 
     /// <summary>The partition's <paramref name="k"/> most popular items now, best first.</summary>
     /// <remarks>Interleaves with everything: it only reads memory, and must not wait behind a storage write.</remarks>

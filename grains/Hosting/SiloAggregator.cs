@@ -31,10 +31,26 @@ internal abstract partial class SiloAggregator(TimeProvider time, ILogger logger
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Runs once the silo is active, beside the flush loop (a failure is logged; the next silo start tries again).</summary>
+    protected virtual Task OnActiveAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     private Task StartAsync(CancellationToken cancellationToken)
     {
         _loop = RunAsync(_stopping.Token);
+        _ = RunOnActiveAsync(_stopping.Token);
         return Task.CompletedTask;
+    }
+
+    private async Task RunOnActiveAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await OnActiveAsync(stopping);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogOnActiveFailed(GetType().Name, ex.GetBaseException().Message);
+        }
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)
@@ -79,4 +95,7 @@ internal abstract partial class SiloAggregator(TimeProvider time, ILogger logger
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Aggregator} flush failed: {Error}")]
     private partial void LogFlushFailed(string aggregator, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Aggregator} start-up work failed: {Error}")]
+    private partial void LogOnActiveFailed(string aggregator, string error);
 }

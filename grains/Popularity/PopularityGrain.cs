@@ -29,6 +29,40 @@ internal sealed class PopularityGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         SnapshotIfDirtyAsync(cancellationToken);
 
+    public Task AdoptAsync(string[] itemIds, double[] scores, DateTimeOffset at) => MergeAsync(itemIds, scores, at);
+
+    public async Task<int> RepartitionAsync(int partitions)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(partitions);
+        var self = (int)this.GetPrimaryKeyLong();
+        var now = time.GetUtcNow();
+        var halfLife = options.Value.HalfLife;
+        var moving = state.State.Scores
+            .Where(pair => Partitioner.ShardOf(pair.Key, partitions) != self)
+            .GroupBy(pair => Partitioner.ShardOf(pair.Key, partitions))
+            .ToArray();
+        if (moving.Length == 0)
+        {
+            return 0;
+        }
+        // Counted by their owners first, then forgotten here: a crash in between counts them twice, never loses them.
+        await Task.WhenAll(moving.Select(group => GrainFactory.GetGrain<IPopularityGrain>(group.Key).AdoptAsync(
+            group.Select(static p => p.Key).ToArray(), group.Select(p => p.Value.ValueAt(now, halfLife)).ToArray(), now)));
+        var moved = 0;
+        foreach (var group in moving)
+        {
+            foreach (var (itemId, _) in group)
+            {
+                state.State.Scores.Remove(itemId);
+                moved++;
+            }
+        }
+        _top = null;
+        _dirty = false;
+        await state.WriteStateAsync();
+        return moved;
+    }
+
     public Task MergeAsync(string[] itemIds, double[] scores, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(itemIds);

@@ -1,4 +1,5 @@
 using Actors.Grains.Hosting;
+using Actors.Grains.Partitions;
 using Actors.VectorIndex;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,10 @@ internal sealed class SiloPopularity(
     private Snapshot _snapshot = new([], DateTimeOffset.MinValue);
 
     protected override TimeSpan Interval => options.Value.FlushInterval;
+
+    /// <summary>Counts kept under another <c>Popularity:Partitions</c> move to their partitions now.</summary>
+    protected override Task OnActiveAsync(CancellationToken cancellationToken) =>
+        grains.GetGrain<IPartitionLayoutGrain>(PartitionLayoutGrain.Popularity).EnsureAsync(options.Value.Partitions);
 
     /// <summary>
     /// Counts one interaction with each of <paramref name="itemIds"/> at its timestamp; a timestamp ahead of this silo's

@@ -1,4 +1,5 @@
 using Actors.Grains.Hosting;
+using Actors.Grains.Partitions;
 using Actors.VectorIndex;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,10 @@ internal sealed class SiloTransitions(
     private List<ItemTransition> _pending = [];
 
     protected override TimeSpan Interval => options.Value.SiloFlushInterval;
+
+    /// <summary>Counts kept under another <c>Transitions:Shards</c> move to their shards now.</summary>
+    protected override Task OnActiveAsync(CancellationToken cancellationToken) =>
+        grains.GetGrain<IPartitionLayoutGrain>(PartitionLayoutGrain.Transitions).EnsureAsync(options.Value.Shards);
 
     /// <summary>Counts the transitions of <paramref name="items"/>, applied in that order after <paramref name="previous"/> (null: none before).</summary>
     public void Record(string? previous, IReadOnlyList<string> items)

@@ -1,4 +1,5 @@
 using Actors.Grains.Hosting;
+using Actors.VectorIndex;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
@@ -63,6 +64,60 @@ internal sealed partial class TransitionGrain(
         }
         _dirty |= malformed < transitions.Length;
         return Task.CompletedTask;
+    }
+
+    public Task AdoptAsync(Successors[] rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var limit = options.Value.MaxSuccessorsPerItem;
+        var successors = state.State.Successors;
+        foreach (var row in rows)
+        {
+            if (!successors.TryGetValue(row.Source, out var counts))
+            {
+                successors[row.Source] = counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            }
+            for (var i = 0; i < row.Items.Length; i++)
+            {
+                counts[row.Items[i]] = counts.TryGetValue(row.Items[i], out var count)
+                    ? (int)Math.Min(int.MaxValue, (long)count + row.Counts[i])
+                    : row.Counts[i];
+            }
+            while (counts.Count > limit)
+            {
+                counts.Remove(Weakest(counts));
+            }
+        }
+        _dirty |= rows.Length > 0;
+        return Task.CompletedTask;
+    }
+
+    public async Task<int> RepartitionAsync(int shards)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shards);
+        var moving = state.State.Successors
+            .Where(pair => Partitioner.ShardOf(pair.Key, shards) != Shard)
+            .GroupBy(pair => Partitioner.ShardOf(pair.Key, shards))
+            .ToArray();
+        if (moving.Length == 0)
+        {
+            return 0;
+        }
+        // Counted by their owners first, then forgotten here: a crash in between counts them twice, never loses them.
+        await Task.WhenAll(moving.Select(group => GrainFactory.GetGrain<ITransitionGrain>(group.Key).AdoptAsync(
+            group.Select(static pair => new Successors(pair.Key, [.. pair.Value.Keys], [.. pair.Value.Values])).ToArray())));
+        var moved = 0;
+        foreach (var group in moving)
+        {
+            foreach (var (source, _) in group)
+            {
+                state.State.Successors.Remove(source);
+                moved++;
+            }
+        }
+        _dirty = false;
+        await state.WriteStateAsync();
+        return moved;
     }
 
     public Task<Successors[]> GetSuccessorsAsync(string[] sources, CancellationToken cancellationToken = default)
