@@ -252,14 +252,14 @@ public interface ITransitionGrain : IGrainWithIntegerKey
 public interface IUserGrain : IGrainWithStringKey
 {
     /// <summary>The history, oldest first.</summary>
-    /// <remarks>Interleaves with an event batch in progress (it only reads memory): the events applied so far.</remarks>
+    /// <remarks>Interleaves with an event batch in progress (it only reads memory): the events written to storage so far, none of a batch still being applied.</remarks>
     [Alias("GetHistory"), ReadOnly, AlwaysInterleave]
     Task<HistoryEntry[]> GetHistoryAsync();
 
     /// <summary>The user embedding and the items to exclude from recommendations.</summary>
     /// <remarks>
     /// Interleaves with an event batch in progress (it only reads memory), so a recommendation never queues behind a
-    /// storage write: it sees the events applied so far, the embedding always that of the history it returns.
+    /// storage write: it sees the events written to storage so far, the embedding always that of the history it returns.
     /// </remarks>
     [Alias("GetProfile"), ReadOnly, AlwaysInterleave]
     Task<UserProfile> GetProfileAsync();

@@ -18,11 +18,30 @@ namespace Actors.Tests.Fuzz;
 /// </summary>
 public abstract partial class MalformedInputTests(GuardedSiloFactory silo, ITestOutputHelper output)
 {
-    /// <summary>Generated HTTP requests per run (fewer on Azurite, where each costs storage round trips).</summary>
-    protected virtual int HttpCases => 1_500;
+    /// <summary>Generated HTTP requests per run (fewer on Azurite, where each costs storage round trips), times <see cref="Scale"/>.</summary>
+    protected virtual int HttpCases => 1_500 * Scale;
 
-    /// <summary>Generated stream payloads per run.</summary>
-    protected virtual int StreamCases => 300;
+    /// <summary>Generated stream payloads per run, times <see cref="Scale"/>.</summary>
+    protected virtual int StreamCases => 300 * Scale;
+
+    /// <summary>
+    /// How many times the quick run's cases to generate: <c>ACTORS_FUZZ_SCALE</c> (a positive integer; unset, 1, the
+    /// run <c>scripts/test.sh</c> makes). The full run in the README sets it to 10.
+    /// </summary>
+    protected static int Scale
+    {
+        get
+        {
+            var value = Environment.GetEnvironmentVariable("ACTORS_FUZZ_SCALE");
+            if (string.IsNullOrEmpty(value))
+            {
+                return 1;
+            }
+            return int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var scale) && scale > 0
+                ? scale
+                : throw new InvalidOperationException($"ACTORS_FUZZ_SCALE must be a positive integer; it is '{value}'.");
+        }
+    }
 
     protected GuardedSiloFactory Silo => silo;
 
@@ -299,7 +318,7 @@ public sealed class MemoryMalformedInputTests(GuardedSiloFactory silo, ITestOutp
 public sealed class DurableMalformedInputTests(DurableGuardedSiloFactory silo, ITestOutputHelper output)
     : MalformedInputTests(silo, output), IClassFixture<DurableGuardedSiloFactory>
 {
-    protected override int HttpCases => 600;
+    protected override int HttpCases => 600 * Scale;
 
-    protected override int StreamCases => 100;
+    protected override int StreamCases => 100 * Scale;
 }
