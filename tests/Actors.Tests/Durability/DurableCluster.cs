@@ -19,6 +19,9 @@ internal sealed class DurableCluster
 
     public Dictionary<string, string?> Settings { get; }
 
+    /// <summary>More silo configuration after the recommender's own (e.g. a fault injector in front of a provider).</summary>
+    public Action<ISiloBuilder>? ConfigureSilo { get; set; }
+
     public DurableCluster()
     {
         Settings = new()
@@ -41,7 +44,12 @@ internal sealed class DurableCluster
         var settings = Settings;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
-        builder.ConfigureSilo((_, silo) => silo.AddActors().AddActorsProviders());
+        var configure = ConfigureSilo;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddActors().AddActorsProviders();
+            configure?.Invoke(silo);
+        });
         builder.ConfigureClient(client => client.AddActorsStreams(configuration));
         var cluster = builder.Build();
         await cluster.DeployAsync();
