@@ -12,7 +12,7 @@ public sealed class FaultyStorageCluster : IAsyncLifetime
 {
     private InProcessTestCluster? _cluster;
 
-    public FaultInjectingStorage Storage { get; private set; } = null!;
+    public StorageFaults Storage { get; } = new();
 
     public IClusterClient Client => _cluster!.Client;
 
@@ -29,7 +29,7 @@ public sealed class FaultyStorageCluster : IAsyncLifetime
             silo.AddMemoryGrainStorage("actors-unfaulted");
             // Registered last, so the grains' "actors" storage is the injector over a real memory provider.
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Actors, (sp, _) =>
-                Storage = new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>("actors-unfaulted")));
+                new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>("actors-unfaulted"), Storage));
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
         _cluster = builder.Build();

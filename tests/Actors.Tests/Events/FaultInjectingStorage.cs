@@ -3,10 +3,10 @@ using Orleans.Storage;
 namespace Actors.Tests.Events;
 
 /// <summary>
-/// A fault injector in front of a real grain storage provider: writes of the grains <see cref="Target"/> selects can be
-/// held until released and then failed, as a storage outage would. Everything else passes through unchanged.
+/// What the <see cref="FaultInjectingStorage"/> of every silo of a test cluster does: writes of the grain <see cref="Target"/>
+/// names can be held until released and then failed, as a storage outage would.
 /// </summary>
-public sealed class FaultInjectingStorage(IGrainStorage inner) : IGrainStorage
+public sealed class StorageFaults
 {
     private readonly object _gate = new();
     private TaskCompletionSource _writeStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -50,9 +50,13 @@ public sealed class FaultInjectingStorage(IGrainStorage inner) : IGrainStorage
         }
     }
 
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+    /// <summary>Writes that failed so far.</summary>
+    public int FailedWrites => Volatile.Read(ref _failed);
 
-    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    private int _failed;
+
+    /// <summary>Fails the write when it is one of <see cref="Target"/>'s while <see cref="FailWrites"/> is set.</summary>
+    internal async Task BeforeWriteAsync(string stateName, GrainId grainId)
     {
         if (FailWrites && grainId == Target)
         {
@@ -63,8 +67,28 @@ public sealed class FaultInjectingStorage(IGrainStorage inner) : IGrainStorage
                 held = _release?.Task ?? Task.CompletedTask;
             }
             await held;
+            Interlocked.Increment(ref _failed);
             throw new IOException($"Injected storage failure writing {stateName} of {grainId}.");
         }
+    }
+}
+
+/// <summary>
+/// A fault injector in front of a real grain storage provider (not a stand-in for one): writes fail as
+/// <see cref="StorageFaults"/> says; everything else passes through unchanged.
+/// </summary>
+public sealed class FaultInjectingStorage(IGrainStorage inner, StorageFaults faults) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+{
+    /// <summary>Nothing to start: the provider behind it is registered under a name of its own and takes part itself.</summary>
+    public void Participate(ISiloLifecycle observer)
+    {
+    }
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        await faults.BeforeWriteAsync(stateName, grainId);
         await inner.WriteStateAsync(stateName, grainId, grainState);
     }
 
