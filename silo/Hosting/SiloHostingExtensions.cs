@@ -44,6 +44,7 @@ internal static class SiloHostingExtensions
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.MaxBodyBytes ?? new ApiOptions().MaxBodyBytes);
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddSingleton(sp => new EventPublisher(sp.GetRequiredService<IClusterClient>()));
         builder.Services.AddSingleton(sp => new CatalogImporter(sp.GetRequiredService<IClusterClient>()));
