@@ -227,7 +227,7 @@ public interface ITransitionGrain : IGrainWithIntegerKey
     [Alias("Record"), ClusterInternal, OneWay]
     Task RecordAsync(ItemTransition[] transitions);
 
-    /// <summary>Adds whole rows of counts (a shard moving its sources), answering once they are counted; each row is trimmed to <c>Transitions:MaxSuccessorsPerItem</c>.</summary>
+    /// <summary>Adds whole rows of counts (a shard moving its sources), answering once they are counted and stored; each row is trimmed to <c>Transitions:MaxSuccessorsPerItem</c>.</summary>
     [Alias("Adopt"), ClusterInternal]
     Task AdoptAsync(Successors[] rows);
 
@@ -302,7 +302,7 @@ public interface IPopularityGrain : IGrainWithIntegerKey
     [Alias("Merge"), ClusterInternal, OneWay]
     Task MergeAsync(string[] itemIds, double[] scores, DateTimeOffset at);
 
-    /// <summary>Adds decayed interaction counts as <see cref="MergeAsync"/> does, answering once they are counted (a partition moving its items).</summary>
+    /// <summary>Adds decayed interaction counts as <see cref="MergeAsync"/> does, answering once they are counted and stored (a partition moving its items).</summary>
     [Alias("Adopt"), ClusterInternal]
     Task AdoptAsync(string[] itemIds, double[] scores, DateTimeOffset at);
 

@@ -29,7 +29,13 @@ internal sealed class PopularityGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         SnapshotIfDirtyAsync(cancellationToken);
 
-    public Task AdoptAsync(string[] itemIds, double[] scores, DateTimeOffset at) => MergeAsync(itemIds, scores, at);
+    public async Task AdoptAsync(string[] itemIds, double[] scores, DateTimeOffset at)
+    {
+        await MergeAsync(itemIds, scores, at);
+        // Stored before answering: the partition that moved them forgets them as soon as this returns.
+        _dirty = false;
+        await state.WriteStateAsync();
+    }
 
     public async Task<int> RepartitionAsync(int partitions)
     {

@@ -66,7 +66,7 @@ internal sealed partial class TransitionGrain(
         return Task.CompletedTask;
     }
 
-    public Task AdoptAsync(Successors[] rows)
+    public async Task AdoptAsync(Successors[] rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var limit = options.Value.MaxSuccessorsPerItem;
@@ -88,8 +88,9 @@ internal sealed partial class TransitionGrain(
                 counts.Remove(Weakest(counts));
             }
         }
-        _dirty |= rows.Length > 0;
-        return Task.CompletedTask;
+        // Stored before answering: the shard that moved them forgets them as soon as this returns.
+        _dirty = false;
+        await state.WriteStateAsync();
     }
 
     public async Task<int> RepartitionAsync(int shards)

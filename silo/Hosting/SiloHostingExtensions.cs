@@ -38,6 +38,8 @@ internal static class SiloHostingExtensions
             .Validate(o => o.AnswerTextLength > 0, "Api:AnswerTextLength must be positive.")
             .Validate(o => o.RateLimit.PermitsPerSecond >= 0 && o.RateLimit.LoopbackPermitsPerSecond >= 0 && o.RateLimit.BurstSeconds > 0,
                 "Api:RateLimit:PermitsPerSecond and LoopbackPermitsPerSecond must be 0 (no limit) or more, BurstSeconds positive.")
+            .Validate(o => (long)Math.Max(o.RateLimit.PermitsPerSecond, o.RateLimit.LoopbackPermitsPerSecond) * o.RateLimit.BurstSeconds <= int.MaxValue,
+                "Api:RateLimit: PermitsPerSecond (and LoopbackPermitsPerSecond) times BurstSeconds must not exceed 2147483647, the largest bucket.")
             .ValidateOnStart();
         builder.Services.AddActorsRateLimiting();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
