@@ -86,7 +86,7 @@ public sealed class ReportTests
         Assert.Contains("read from UniSRec atomic files", text, StringComparison.Ordinal);
         Assert.Contains("Target (test, not masked): R@10 ≥ 0.1400 and N@10 ≥ 0.0800: **met** by learn", text, StringComparison.Ordinal);
         Assert.Contains("Goal (test, not masked): N@10 ≥ 1.2 ×", text, StringComparison.Ordinal);
-        Assert.Contains("evaluate --dataset data/Scientific --report docs/results.md", text, StringComparison.Ordinal);
+        Assert.Contains("--project evaluation/cli -- --dataset data/Scientific --report docs/results.md", text, StringComparison.Ordinal);
         Assert.Contains("2026-01-02 03:04 UTC on `box`", text, StringComparison.Ordinal);
         Assert.Contains("Not run: **sasrec**", text, StringComparison.Ordinal);
         Assert.Contains("| hyperparameters | `{ \"epochs\": 60, \"seed\": 42 }` |", text, StringComparison.Ordinal);
