@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Actors.Model;
 
 namespace Actors.Evaluation.Tests;
@@ -89,23 +88,6 @@ public sealed class ArtifactDiscoveryTests : IDisposable
         Assert.Equal("no --model given", none.Skipped["learn"]);
     }
 
-    private string Save(string name, ArtifactKind kind, ItemTowerKind itemTower = ItemTowerKind.Adaptor)
-    {
-        var config = new PreferenceModelConfig
-        {
-            ContentDimension = 12,
-            Hidden = 8,
-            Layers = 1,
-            Heads = 1,
-            FeedForward = 16,
-            OutputDimension = itemTower == ItemTowerKind.Content ? 12 : 8,
-            MaxLength = 10,
-            ItemTower = itemTower,
-        };
-        var folder = Path.Combine(_root, name);
-        PreferenceModel.CreateRandom(config, seed: name.Length)
-            .WithMetadata(new Dictionary<string, JsonElement> { [ArtifactKinds.ManifestKey] = JsonSerializer.SerializeToElement(ArtifactKinds.Name(kind)) })
-            .Save(folder);
-        return folder;
-    }
+    private string Save(string name, ArtifactKind kind, ItemTowerKind itemTower = ItemTowerKind.Adaptor) =>
+        TestArtifacts.Save(Path.Combine(_root, name), kind, itemTower: itemTower, seed: name.Length);
 }

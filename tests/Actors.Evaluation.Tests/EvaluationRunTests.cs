@@ -14,8 +14,8 @@ public sealed class EvaluationRunTests : IDisposable
     public void Run_WritesTheRequestedTable_WithTheModelAndEveryBaseline()
     {
         var models = Path.Combine(_data.Folder, "models");
-        var model = Save(Path.Combine(models, "learn"), ArtifactKind.Learn, contentDimension: 384);
-        Save(Path.Combine(models, "sasrec"), ArtifactKind.SasRec, contentDimension: 384);
+        var model = TestArtifacts.Save(Path.Combine(models, "learn"), ArtifactKind.Learn, contentDimension: 384);
+        TestArtifacts.Save(Path.Combine(models, "sasrec"), ArtifactKind.SasRec, contentDimension: 384);
         var json = Path.Combine(_data.Folder, "out", "valid.json");
 
         using var run = EvaluationRun.Prepare(Request(model, json));
@@ -37,7 +37,7 @@ public sealed class EvaluationRunTests : IDisposable
     [Fact]
     public void OpenEncoder_ArtifactOfAnotherContentDimension_IsAnErrorNamingTheOption()
     {
-        var model = Save(Path.Combine(_data.Folder, "models", "learn"), ArtifactKind.Learn, contentDimension: 12);
+        var model = TestArtifacts.Save(Path.Combine(_data.Folder, "models", "learn"), ArtifactKind.Learn, contentDimension: 12);
 
         using var run = EvaluationRun.Prepare(Request(model, json: null) with { NoBaselines = true });
         var error = Assert.Throws<ArgumentException>(run.OpenEncoder);
@@ -49,22 +49,4 @@ public sealed class EvaluationRunTests : IDisposable
     private EvaluationRequest Request(string model, string? json) => new(
         _data.Folder, model, EvaluationSplit.Valid, json, MaskSeen: false, BaselineModel: null, SasRec: null, NoBaselines: false,
         Report: null, Experiments: "no-such-log.md", EmbeddingsCache: Path.Combine(_data.Folder, "embeddings"), Threads: 2);
-
-    private static string Save(string folder, ArtifactKind kind, int contentDimension)
-    {
-        var config = new PreferenceModelConfig
-        {
-            ContentDimension = contentDimension,
-            Hidden = 8,
-            Layers = 1,
-            Heads = 1,
-            FeedForward = 16,
-            OutputDimension = 8,
-            MaxLength = 10,
-        };
-        PreferenceModel.CreateRandom(config, seed: 5)
-            .WithMetadata(new Dictionary<string, JsonElement> { [ArtifactKinds.ManifestKey] = JsonSerializer.SerializeToElement(ArtifactKinds.Name(kind)) })
-            .Save(folder);
-        return folder;
-    }
 }
