@@ -1,11 +1,11 @@
-using System.Numerics.Tensors;
+using Actors.Model;
 
 namespace Actors.Evaluation;
 
 /// <summary>
 /// LEARN's "without alignment" baseline, and what the grains serve before a model is deployed: the item embedding is
 /// the content embedding itself and the user embedding is the L2-normalised mean of the history's content embeddings
-/// (accumulated in double precision, as the user grain's running mean is).
+/// (<see cref="ContentMean"/>, the code the user grain serves it with).
 /// </summary>
 public sealed class ContentOnlyRanker : IRanker
 {
@@ -51,37 +51,21 @@ public sealed class ContentOnlyRanker : IRanker
 
     private sealed class Scorer(ContentOnlyRanker ranker) : IUserScorer
     {
-        private readonly double[] _sum = new double[ranker._items.Dimension];
+        private readonly ContentMean _mean = new(ranker._items.Dimension);
         private readonly float[] _user = new float[ranker._items.Dimension];
 
         public void Score(ReadOnlySpan<int> history, Span<float> scores)
         {
-            if (history.IsEmpty)
+            _mean.Clear();
+            foreach (var item in history)
+            {
+                _mean.Add(ranker._content[item]);
+            }
+
+            if (!_mean.TryWriteNormalized(_user))
             {
                 scores.Clear();
                 return;
-            }
-
-            Array.Clear(_sum);
-            foreach (var item in history)
-            {
-                var vector = ranker._content[item];
-                for (var d = 0; d < _sum.Length; d++)
-                {
-                    _sum[d] += vector[d];
-                }
-            }
-
-            // The same float mean and TensorPrimitives norm as the user grain's RunningMean.Normalized.
-            for (var d = 0; d < _sum.Length; d++)
-            {
-                _user[d] = (float)(_sum[d] / history.Length);
-            }
-
-            var norm = TensorPrimitives.Norm<float>(_user);
-            if (norm > 0f)
-            {
-                TensorPrimitives.Divide(_user, norm, _user);
             }
 
             ranker._items.Score(_user, scores);

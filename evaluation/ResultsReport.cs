@@ -195,6 +195,15 @@ public static class ResultsReport
             + $"{test.Model.Name} (N@10 {Format(ndcg)}, {ratio} × {best.Name}).";
     }
 
+    /// <summary>How a section names the machine it was generated on: host, CPU, cores, OS, runtime.</summary>
+    public static string MachineText(MachineDescription machine)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"`{machine.Name}` ({machine.Cpu ?? "unknown CPU"}, {machine.Cores} cores, {machine.Os}, .NET {machine.RuntimeVersion})");
+    }
+
     /// <summary>Four decimals, invariant culture.</summary>
     public static string Format(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
 

@@ -3,7 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace Actors.Model;
 
-/// <summary>Reads and writes <c>manifest.json</c>, the architecture and identity of an artifact.</summary>
+/// <summary>
+/// Reads and writes <c>manifest.json</c>, the architecture and identity of an artifact. The manifest's text is not
+/// hashed: the served version is its <c>version</c> field (or a hash of the weights file without one), so fields beyond
+/// the architecture (<c>kind</c>, <c>fusion</c>, metrics) can be added without changing it.
+/// </summary>
 internal static class ModelManifest
 {
     public const string Format = "learn-pal/1";
@@ -92,6 +96,9 @@ internal static class ModelManifest
                 extra[pair.Key] = pair.Value.Clone();
             }
         }
+
+        // An unknown kind fails at load, naming the file, not later when the evaluator looks for baselines.
+        ArtifactKinds.Read(extra, path);
 
         return (config, string.IsNullOrEmpty(document.Version) ? null : document.Version, extra, document.ItemIds);
     }

@@ -7,5 +7,5 @@ scripts/chromium.sh
 mkdir -p docs/images
 ACTORS_ARTIFACTS="$PWD/docs/images" dotnet test tests/Actors.Browser.Tests -c Release --nologo \
   --filter "FullyQualifiedName~A_click_on_a_recommendation"
-dotnet run -c Release --project client -- evaluate --dataset data/Scientific --model models/learn-scientific \
+dotnet run -c Release --project evaluation/cli -- --dataset data/Scientific --model models/learn-scientific \
   --report docs/results.md

@@ -409,7 +409,7 @@ public sealed class Trainer(TrainingOptions options, Action<string>? log = null)
         var version = string.Create(CultureInfo.InvariantCulture, $"{kind}-{data.Name.ToLowerInvariant()}-{hashed.Version["sha256:".Length..]}");
         var metadata = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
         {
-            ["model"] = JsonSerializer.SerializeToElement(kind),
+            [ArtifactKinds.ManifestKey] = JsonSerializer.SerializeToElement(kind),
             ["trainer"] = JsonSerializer.SerializeToElement(TrainerVersion),
             ["encoder"] = JsonSerializer.SerializeToElement(data.Encoder),
             ["dataset"] = JsonSerializer.SerializeToElement($"{data.Name}/sha256:{data.DatasetHash}"),

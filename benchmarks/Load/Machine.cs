@@ -1,48 +1,25 @@
 using System.Text.Json.Nodes;
+using Actors.Evaluation;
 
 namespace Actors.Benchmarks.Load;
 
+/// <summary>The load report's <c>machine</c> object: <see cref="MachineDescription"/> (shared with the evaluation report) as JSON.</summary>
 internal static class Machine
 {
-    public static JsonObject Describe() => new()
+    public static JsonObject Describe()
     {
-        ["cpu"] = CpuModel(),
-        ["cores"] = Environment.ProcessorCount,
-        ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
-        ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
-        ["memory_gb"] = Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9, 1),
-        ["load_average_start"] = LoadAverage(),
-    };
-
-    public static string CpuModel()
-    {
-        try
+        var machine = MachineDescription.Current();
+        return new()
         {
-            foreach (var line in File.ReadLines("/proc/cpuinfo"))
-            {
-                if (line.StartsWith("model name", StringComparison.Ordinal))
-                {
-                    return line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-        return "unknown";
+            ["cpu"] = machine.Cpu ?? "unknown",
+            ["cores"] = machine.Cores,
+            ["os"] = machine.Os,
+            ["runtime"] = machine.Runtime,
+            ["memory_gb"] = machine.MemoryGb,
+            ["load_average_start"] = LoadAverage(),
+        };
     }
 
-    /// <summary>The 1-minute load average (other work sharing the CPU shows here), or null where /proc has none.</summary>
-    public static double? LoadAverage()
-    {
-        try
-        {
-            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
-            return double.Parse(first, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The 1-minute load average, or null where /proc has none.</summary>
+    public static double? LoadAverage() => MachineDescription.LoadAverage();
 }

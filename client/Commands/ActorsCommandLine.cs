@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace Actors.Client.Commands;
 
-/// <summary>The <c>actors</c> command line: import, recommend, history, similar, evaluate.</summary>
+/// <summary>The <c>actors</c> command line: import, recommend, history, similar.</summary>
 internal static class ActorsCommandLine
 {
     private static readonly Option<string?> GatewayOption = new("--gateway")
@@ -32,7 +32,6 @@ internal static class ActorsCommandLine
             RecommendCommand(),
             HistoryCommand(),
             SimilarCommand(),
-            EvaluateCommand.Create(),
         };
         return root;
     }

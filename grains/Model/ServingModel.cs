@@ -1,4 +1,3 @@
-using Actors.Grains.Users;
 using Actors.Model;
 
 namespace Actors.Grains.Model;
@@ -124,15 +123,18 @@ public interface IUserEmbedding
     bool HoldsState { get; }
 }
 
-/// <summary>LEARN's "without alignment" user embedding: the mean of the window's content embeddings, as a running sum.</summary>
+/// <summary>
+/// LEARN's "without alignment" user embedding: the mean of the window's content embeddings, kept by
+/// <see cref="ContentMean"/> (the same code as the evaluator's content-only baseline).
+/// </summary>
 internal sealed class MeanUserEmbedding(int window) : IUserEmbedding
 {
     private readonly Queue<float[]> _window = new();
-    private RunningMean? _mean;
+    private ContentMean? _mean;
 
     public void Append(string itemId, float[] content)
     {
-        _mean ??= new RunningMean(content.Length);
+        _mean ??= new ContentMean(content.Length);
         _mean.Add(content);
         _window.Enqueue(content);
         if (_window.Count > window)

@@ -1,35 +1,9 @@
 using Actors.Grains.Popularity;
-using Actors.Grains.Users;
 
 namespace Actors.Tests.Unit;
 
 public sealed class GrainMathTests
 {
-    [Fact]
-    public void The_running_mean_equals_a_recomputation_after_adds_and_removals()
-    {
-        var random = new Random(5);
-        var vectors = Enumerable.Range(0, 500).Select(_ => Enumerable.Range(0, 24).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
-        var mean = new RunningMean(24);
-        const int Window = 7;
-        for (var i = 0; i < vectors.Length; i++)
-        {
-            mean.Add(vectors[i]);
-            if (i >= Window)
-            {
-                mean.Remove(vectors[i - Window]);
-            }
-            var expected = RunningMean.FromScratch(vectors[Math.Max(0, i - Window + 1)..(i + 1)])!;
-            var actual = mean.Normalized()!;
-            for (var d = 0; d < expected.Length; d++)
-            {
-                Assert.Equal(expected[d], actual[d], 1e-6f);
-            }
-        }
-        Assert.Null(new RunningMean(3).Normalized());
-        Assert.Throws<ArgumentException>(() => mean.Add([1f]));
-    }
-
     [Fact]
     public void Popularity_halves_every_half_life_and_adds_late_events_at_their_weight()
     {

@@ -1,0 +1,3 @@
+using Actors.Evaluation.Cli;
+
+return await EvaluateCommand.Create().Parse(args).InvokeAsync();
