@@ -4,8 +4,8 @@ namespace Actors.Grains.Items;
 
 /// <summary>
 /// The calls on an item (key: item id) that only the cluster makes, beside the public <see cref="IItemGrain"/> that
-/// <see cref="ItemGrain"/> also implements: index shards asking items to refresh or register again, and the batch
-/// importer's path that skips the encoder. Internal to this assembly (tests and benchmarks reach it through
+/// <see cref="ItemGrain"/> also implements: index shards asking items to refresh themselves, and the batch importer's
+/// path that skips the encoder. Internal to this assembly (tests and benchmarks reach it through
 /// InternalsVisibleTo), and refused to an external client by <see cref="ClusterInternalAttribute"/> as well.
 /// </summary>
 [ClusterInternal]
@@ -18,10 +18,6 @@ internal interface IItemMaintenance : IGrainWithStringKey
     /// </summary>
     [Alias("Refresh"), OneWay]
     Task RefreshAsync();
-
-    /// <summary>Registers the item's current embedding with its shard again (one-way: shards ask after an unclean stop).</summary>
-    [Alias("Reindex"), OneWay]
-    Task ReindexAsync();
 
     /// <summary>
     /// Bulk import: sets the text with a content embedding computed elsewhere by the encoder

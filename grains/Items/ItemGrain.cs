@@ -35,15 +35,6 @@ internal sealed partial class ItemGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => RefreshAsync();
 
-    public async Task ReindexAsync()
-    {
-        // Activation has already brought the embeddings up to date with this silo's encoder and model.
-        if (await ExistsAsync())
-        {
-            await IndexAsync();
-        }
-    }
-
     public async Task RefreshAsync()
     {
         if (!await ExistsAsync())
