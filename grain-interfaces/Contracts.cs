@@ -70,12 +70,6 @@ public readonly record struct ShardHit(
     [property: Id(0)] string ItemId,
     [property: Id(1)] float Score);
 
-/// <summary>One user's move from item <see cref="From"/> to item <see cref="To"/>: consecutive items of a history.</summary>
-[GenerateSerializer, Immutable, Alias("Actors.ItemTransition")]
-public readonly record struct ItemTransition(
-    [property: Id(0)] string From,
-    [property: Id(1)] string To);
-
 /// <summary>
 /// The items that followed <see cref="Source"/> in users' histories and how often (<see cref="Items"/>[i] followed it
 /// <see cref="Counts"/>[i] times), in no particular order; empty arrays when nothing followed it yet.
@@ -85,18 +79,6 @@ public sealed record Successors(
     [property: Id(0)] string Source,
     [property: Id(1)] string[] Items,
     [property: Id(2)] int[] Counts);
-
-/// <summary>
-/// Items for one index shard at once: row <c>i</c> of <see cref="Embeddings"/> (row-major, <see cref="Dimension"/> values
-/// a row) and <see cref="Texts"/>[i] belong to <see cref="ItemIds"/>[i], all computed with <see cref="ModelVersion"/>.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("Actors.IndexBatch")]
-public sealed record IndexBatch(
-    [property: Id(0)] string[] ItemIds,
-    [property: Id(1)] float[] Embeddings,
-    [property: Id(2)] int Dimension,
-    [property: Id(3)] string?[] Texts,
-    [property: Id(4)] string ModelVersion);
 
 /// <summary>
 /// One silo's search answer: its best items with their texts (<see cref="ScoredItem.Text"/> is empty when the shard was
@@ -109,15 +91,6 @@ public sealed record SiloSearchResult(
     [property: Id(1)] ScoredItem[] Hits,
     [property: Id(2)] ScoredItem[] Scored,
     [property: Id(3)] bool Partial = false);
-
-/// <summary>
-/// Items of a shard that belong to another shard under the configured shard count (index migration): loaded ones with
-/// their embeddings (<see cref="Items"/>, empty ids when none), and ids of ones not loaded yet (<see cref="PendingIds"/>).
-/// </summary>
-[GenerateSerializer, Immutable, Alias("Actors.MisplacedItems")]
-public sealed record MisplacedItems(
-    [property: Id(0)] IndexBatch Items,
-    [property: Id(1)] string[] PendingIds);
 
 /// <summary>What an import must match on the cluster it goes to.</summary>
 [GenerateSerializer, Immutable, Alias("Actors.ImportRules")]

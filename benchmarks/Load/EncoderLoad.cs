@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Actors.Encoder;
+using Actors.Grains.Encoding;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Actors.Benchmarks.Load;

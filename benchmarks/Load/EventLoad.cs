@@ -4,7 +4,9 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Actors.Dataset;
 using Actors.Grains.Diagnostics;
+using Actors.Grains.Items;
 using Actors.Grains.Model;
+using Actors.Grains.Users;
 using Actors.Ingest;
 
 namespace Actors.Benchmarks.Load;
@@ -26,7 +28,7 @@ internal static class EventLoad
         LoadSettings settings, BenchCluster cluster, UniSRecDataset dataset, float[][] contents, string encoderVersion, string? modelPath)
     {
         var importSeconds = await Stats.TimeConcurrentAsync(dataset.Items.Count, 128, async i =>
-            await cluster.Client.GetGrain<IItemGrain>(dataset.Items[i].Id).ImportAsync(dataset.Items[i].Text, contents[i], encoderVersion));
+            await cluster.Client.GetGrain<IItemMaintenance>(dataset.Items[i].Id).ImportAsync(dataset.Items[i].Text, contents[i], encoderVersion));
 
         var baseEvents = CatalogImporter.TrainingEvents(dataset, DateTimeOffset.UtcNow);
         var events = new List<InteractionEvent>(baseEvents.Count * settings.EventReplays);
@@ -108,7 +110,7 @@ internal static class EventLoad
         var directCount = direct.Sum(d => d.Length);
         var directSeconds = await Stats.TimeConcurrentAsync(direct.Length, 256, async u =>
         {
-            var grain = cluster.Client.GetGrain<IUserGrain>(direct[u][0].UserId);
+            var grain = cluster.Client.GetGrain<IUserMaintenance>(direct[u][0].UserId);
             foreach (var evt in direct[u])
             {
                 await grain.ApplyAsync([evt]);

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Actors.Dataset;
 using Actors.Grains.Hosting;
 using Actors.Grains.Model;
+using Actors.Grains.Users;
 using Actors.Ingest;
 using Actors.VectorIndex;
 
@@ -82,7 +83,7 @@ internal static class RetrievalLoad
         {
             var u = users[j];
             var events = sequences[u].Select((item, p) => new InteractionEvent($"bench:{userIds[j]}:{p}", userIds[j], dataset.Items[item].Id, DateTimeOffset.UtcNow)).ToArray();
-            await cluster.Client.GetGrain<IUserGrain>(userIds[j]).ApplyAsync(events);
+            await cluster.Client.GetGrain<IUserMaintenance>(userIds[j]).ApplyAsync(events);
         });
 
         // The harness, client and both silos share this process: settle the heap before timing.

@@ -15,7 +15,7 @@ public sealed class IndexOptions
     public int Shards { get; set; } = 2;
 
     /// <summary>
-    /// How long a shard waits for an upsert it was told to expect (<c>IIndexShardGrain.ExpectAsync</c>) before it loads
+    /// How long a shard waits for an upsert it was told to expect (<c>IIndexShardMaintenance.ExpectAsync</c>) before it loads
     /// the item from its stored record itself (the caller died between storing and indexing). Longer than a grain call's
     /// response timeout, so a slow upsert in flight is not raced. Default 1 minute.
     /// </summary>

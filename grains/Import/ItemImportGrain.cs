@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Actors.Encoder;
 using Actors.Grains.Hosting;
+using Actors.Grains.Index;
 using Actors.Grains.Items;
 using Actors.Grains.Model;
 using Actors.VectorIndex;
@@ -16,8 +17,8 @@ namespace Actors.Grains.Import;
 /// Bulk import of items with precomputed content embeddings. A batch is checked whole first; then each item's record is
 /// read from grain storage: absent ones are written directly (ETag null, so the write only creates: an item grain that
 /// stored the item meanwhile makes it fail, and that item goes through its grain), identical ones are left as they are,
-/// others go through their item grain's <see cref="IItemGrain.ImportAsync"/>. Only then are the directly handled items
-/// indexed, one <see cref="IIndexShardGrain.UpsertBatchAsync"/> per shard, so an item is never indexed before it is
+/// others go through their item grain's <see cref="IItemMaintenance.ImportAsync"/>. Only then are the directly handled items
+/// indexed, one <see cref="IIndexShardMaintenance.UpsertBatchAsync"/> per shard, so an item is never indexed before it is
 /// stored, an interrupted batch is completed by importing it again, and a repeated batch writes nothing.
 /// No item grain is activated for a new item: its grain reads the record when it is first called.
 /// </summary>
@@ -111,7 +112,7 @@ internal sealed partial class ItemImportGrain(
         }), cancellationToken);
 
         // The shards journal that these items are coming before any record exists, so an import interrupted between
-        // storing and indexing still ends with every stored item searchable (IIndexShardGrain.ExpectAsync).
+        // storing and indexing still ends with every stored item searchable (IIndexShardMaintenance.ExpectAsync).
         await ExpectAsync(batch, fresh);
         var stored = new bool[count];
         await ForEachAsync(fresh.Count, async j =>
@@ -136,7 +137,7 @@ internal sealed partial class ItemImportGrain(
         {
             var i = throughGrain[j];
             var content = batch.Contents.AsSpan(i * dimension, dimension).ToArray();
-            return GrainReferences.Get<IItemGrain>(GrainFactory, batch.ItemIds[i]).ImportAsync(batch.Texts[i], content, batch.EncoderVersion, cancellationToken);
+            return GrainReferences.Get<IItemMaintenance>(GrainFactory, batch.ItemIds[i]).ImportAsync(batch.Texts[i], content, batch.EncoderVersion, cancellationToken);
         }, cancellationToken);
 
         var toIndex = new List<int>(fresh.Count + unchanged.Count);
@@ -153,7 +154,7 @@ internal sealed partial class ItemImportGrain(
     {
         var shards = indexOptions.Value.Shards;
         return Task.WhenAll(items.GroupBy(i => Partitioner.ShardOf(batch.ItemIds[i], shards))
-            .Select(g => GrainFactory.GetGrain<IIndexShardGrain>(g.Key).ExpectAsync([.. g.Select(i => batch.ItemIds[i])])));
+            .Select(g => GrainFactory.GetGrain<IIndexShardMaintenance>(g.Key).ExpectAsync([.. g.Select(i => batch.ItemIds[i])])));
     }
 
     /// <summary>One batch per shard, in parallel, of the given items' stored item embeddings and texts.</summary>
@@ -189,12 +190,12 @@ internal sealed partial class ItemImportGrain(
                 dimension,
                 [.. owned.Select(i => (string?)batch.Texts[i])],
                 model.Version);
-            return GrainFactory.GetGrain<IIndexShardGrain>(pair.Key).UpsertBatchAsync(entries, cancellationToken);
+            return GrainFactory.GetGrain<IIndexShardMaintenance>(pair.Key).UpsertBatchAsync(entries, cancellationToken);
         }));
         return changed.Sum();
     }
 
-    /// <summary>Every check <see cref="IItemGrain.ImportAsync"/> makes, for the whole batch, before anything is stored.</summary>
+    /// <summary>Every check <see cref="IItemMaintenance.ImportAsync"/> makes, for the whole batch, before anything is stored.</summary>
     private void Validate(ItemImportBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);

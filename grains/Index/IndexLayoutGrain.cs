@@ -60,7 +60,7 @@ internal sealed partial class IndexLayoutGrain(
         var shards = Configured;
         for (var source = 0; source < state.State.Span; source++)
         {
-            var from = GrainFactory.GetGrain<IIndexShardGrain>(source);
+            var from = GrainFactory.GetGrain<IIndexShardMaintenance>(source);
             var moved = 0;
             while (true)
             {
@@ -81,7 +81,7 @@ internal sealed partial class IndexLayoutGrain(
                 {
                     Rows(rows, target);
                 }
-                await Task.WhenAll(rows.Select(pair => GrainFactory.GetGrain<IIndexShardGrain>(pair.Key).AdoptAsync(
+                await Task.WhenAll(rows.Select(pair => GrainFactory.GetGrain<IIndexShardMaintenance>(pair.Key).AdoptAsync(
                     Slice(batch, pair.Value), pending.GetValueOrDefault(pair.Key, []), cancellationToken)));
                 await from.DropMovedAsync([.. batch.ItemIds, .. misplaced.PendingIds]);
                 moved += batch.ItemIds.Length + misplaced.PendingIds.Length;

@@ -24,7 +24,7 @@ namespace Actors.Grains.Index;
 /// <para>
 /// Every entry is in the embedding space of this silo's model (<see cref="ShardIndex.ModelVersion"/>). Records written
 /// with another model (or dimension), upserts computed by a silo serving another model, journalled single changes and
-/// expectations that timed out (<see cref="IIndexShardGrain.ExpectAsync"/>) are <em>pending</em>: the shard loads
+/// expectations that timed out (<see cref="IIndexShardMaintenance.ExpectAsync"/>) are <em>pending</em>: the shard loads
 /// those items from their stored item records itself, recomputing the item embedding with its own model from the stored
 /// content embedding (no encoder, no call to an item grain, so no call cycle), and asks an item to refresh itself only
 /// when its content was made by another encoder. Journalled single changes are loaded before the shard registers, so it
@@ -43,7 +43,7 @@ internal sealed partial class IndexShardGrain(
     TextEncoder encoder,
     SiloShardRegistry registry,
     IServiceProvider services,
-    ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain
+    ILogger<IndexShardGrain> logger) : Grain, IIndexShardGrain, IIndexShardMaintenance
 {
     // Pending items loaded from storage per timer tick, and storage reads in flight while loading.
     private const int PendingChunk = 1024;
@@ -335,16 +335,6 @@ internal sealed partial class IndexShardGrain(
 
     public Task<bool> IsCompleteAsync(string? modelVersion = null) => Task.FromResult(_index.IsComplete(modelVersion));
 
-    public async Task RemoveAsync(string itemId)
-    {
-        var wasPending = _pending.Remove(itemId) | _expected.Remove(itemId);
-        UpdateCompleteness();
-        if (_index.Remove(itemId) || wasPending)
-        {
-            await JournalAsync(new ShardChange(itemId, Removed: true));
-        }
-    }
-
     public Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, string? modelVersion = null, CancellationToken cancellationToken = default)
     {
         if (!_index.Comparable(modelVersion))
@@ -476,7 +466,7 @@ internal sealed partial class IndexShardGrain(
             {
                 // Made by another encoder: only the item can re-encode it. One-way, so no call waits on this shard.
                 _refreshRequested[itemId] = now;
-                _ = GrainFactory.GetGrain<IItemGrain>(itemId).RefreshAsync();
+                _ = GrainFactory.GetGrain<IItemMaintenance>(itemId).RefreshAsync();
             }
         }
         if (loaded > 0)
@@ -533,6 +523,7 @@ internal sealed partial class IndexShardGrain(
 
     private void Replay(ShardChange change, HashSet<string> reindex)
     {
+        // Removals are no longer journalled (nothing removes a single item), but journals of earlier versions may hold one.
         if (change.Removed)
         {
             _index.Remove(change.ItemId);

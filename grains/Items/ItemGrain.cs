@@ -3,6 +3,7 @@ using Actors.Encoder;
 using Actors.Grains.Diagnostics;
 using Actors.Grains.Encoding;
 using Actors.Grains.Hosting;
+using Actors.Grains.Index;
 using Actors.Grains.Model;
 using Actors.VectorIndex;
 using Microsoft.Extensions.Logging;
@@ -25,23 +26,14 @@ internal sealed partial class ItemGrain(
     ItemContentCache contentCache,
     IOptions<IndexOptions> indexOptions,
     IOptions<ItemOptions> itemOptions,
-    ILogger<ItemGrain> logger) : Grain, IItemGrain
+    ILogger<ItemGrain> logger) : Grain, IItemGrain, IItemMaintenance
 {
     private string ItemId => this.GetPrimaryKeyString();
 
-    private IIndexShardGrain Shard =>
-        GrainFactory.GetGrain<IIndexShardGrain>(Partitioner.ShardOf(ItemId, indexOptions.Value.Shards));
+    private IIndexShardMaintenance Shard =>
+        GrainFactory.GetGrain<IIndexShardMaintenance>(Partitioner.ShardOf(ItemId, indexOptions.Value.Shards));
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => RefreshAsync();
-
-    public async Task ReindexAsync()
-    {
-        // Activation has already brought the embeddings up to date with this silo's encoder and model.
-        if (await ExistsAsync())
-        {
-            await IndexAsync();
-        }
-    }
 
     public async Task RefreshAsync()
     {

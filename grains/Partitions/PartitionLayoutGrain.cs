@@ -1,4 +1,6 @@
 using Actors.Grains.Hosting;
+using Actors.Grains.Popularity;
+using Actors.Grains.Transitions;
 using Microsoft.Extensions.Logging;
 
 namespace Actors.Grains.Partitions;
@@ -34,8 +36,8 @@ internal sealed partial class PartitionLayoutGrain(
         {
             moved += kind switch
             {
-                Popularity => await GrainFactory.GetGrain<IPopularityGrain>(p).RepartitionAsync(partitions),
-                Transitions => await GrainFactory.GetGrain<ITransitionGrain>(p).RepartitionAsync(partitions),
+                Popularity => await GrainFactory.GetGrain<IPopularityMaintenance>(p).RepartitionAsync(partitions),
+                Transitions => await GrainFactory.GetGrain<ITransitionMaintenance>(p).RepartitionAsync(partitions),
                 _ => throw new InvalidOperationException($"No partitioned counts are called '{kind}'."),
             };
         }

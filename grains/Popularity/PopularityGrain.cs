@@ -1,4 +1,5 @@
 using Actors.Grains.Hosting;
+using Actors.Grains.Partitions;
 using Actors.VectorIndex;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ namespace Actors.Grains.Popularity;
 internal sealed class PopularityGrain(
     [PersistentState("popularity", StorageNames.Actors)] IPersistentState<PopularityState> state,
     IOptions<PopularityOptions> options,
-    TimeProvider time) : Grain, IPopularityGrain
+    TimeProvider time) : Grain, IPopularityGrain, IPopularityMaintenance
 {
     private bool _dirty;
     private ShardHit[]? _top;
@@ -39,33 +40,17 @@ internal sealed class PopularityGrain(
 
     public async Task<int> RepartitionAsync(int partitions)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(partitions);
-        var self = (int)this.GetPrimaryKeyLong();
         var now = time.GetUtcNow();
         var halfLife = options.Value.HalfLife;
-        var moving = state.State.Scores
-            .Where(pair => Partitioner.ShardOf(pair.Key, partitions) != self)
-            .GroupBy(pair => Partitioner.ShardOf(pair.Key, partitions))
-            .ToArray();
-        if (moving.Length == 0)
+        var moved = await Repartition.MoveMisplacedAsync(state.State.Scores, this.GetPrimaryKeyLong(), partitions, (owner, scores) =>
+            GrainFactory.GetGrain<IPopularityMaintenance>(owner).AdoptAsync(
+                Array.ConvertAll(scores, static p => p.Key), Array.ConvertAll(scores, p => p.Value.ValueAt(now, halfLife)), now));
+        if (moved > 0)
         {
-            return 0;
+            _top = null;
+            _dirty = false;
+            await state.WriteStateAsync();
         }
-        // Counted by their owners first, then forgotten here: a crash in between counts them twice, never loses them.
-        await Task.WhenAll(moving.Select(group => GrainFactory.GetGrain<IPopularityGrain>(group.Key).AdoptAsync(
-            group.Select(static p => p.Key).ToArray(), group.Select(p => p.Value.ValueAt(now, halfLife)).ToArray(), now)));
-        var moved = 0;
-        foreach (var group in moving)
-        {
-            foreach (var (itemId, _) in group)
-            {
-                state.State.Scores.Remove(itemId);
-                moved++;
-            }
-        }
-        _top = null;
-        _dirty = false;
-        await state.WriteStateAsync();
         return moved;
     }
 

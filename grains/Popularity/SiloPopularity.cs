@@ -102,7 +102,7 @@ internal sealed class SiloPopularity(
                 batch.Scores.Add(score.ValueAt(at, halfLife));
             }
             await Task.WhenAll(byPartition.Select(pair =>
-                grains.GetGrain<IPopularityGrain>(pair.Key).MergeAsync([.. pair.Value.Items], [.. pair.Value.Scores], at)));
+                grains.GetGrain<IPopularityMaintenance>(pair.Key).MergeAsync([.. pair.Value.Items], [.. pair.Value.Scores], at)));
         }
 
         var size = options.Value.SnapshotSize;

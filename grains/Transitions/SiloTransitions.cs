@@ -66,6 +66,6 @@ internal sealed class SiloTransitions(
             }
             transitions.Add(transition);
         }
-        return Task.WhenAll(byShard.Select(pair => grains.GetGrain<ITransitionGrain>(pair.Key).RecordAsync([.. pair.Value])));
+        return Task.WhenAll(byShard.Select(pair => grains.GetGrain<ITransitionMaintenance>(pair.Key).RecordAsync([.. pair.Value])));
     }
 }

@@ -1,5 +1,5 @@
 using Actors.Grains.Hosting;
-using Actors.VectorIndex;
+using Actors.Grains.Partitions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
@@ -18,7 +18,7 @@ namespace Actors.Grains.Transitions;
 internal sealed partial class TransitionGrain(
     [PersistentState("transitions", StorageNames.Actors)] IPersistentState<TransitionState> state,
     IOptions<TransitionOptions> options,
-    ILogger<TransitionGrain> logger) : Grain, ITransitionGrain
+    ILogger<TransitionGrain> logger) : Grain, ITransitionGrain, ITransitionMaintenance
 {
     private bool _dirty;
 
@@ -95,29 +95,14 @@ internal sealed partial class TransitionGrain(
 
     public async Task<int> RepartitionAsync(int shards)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shards);
-        var moving = state.State.Successors
-            .Where(pair => Partitioner.ShardOf(pair.Key, shards) != Shard)
-            .GroupBy(pair => Partitioner.ShardOf(pair.Key, shards))
-            .ToArray();
-        if (moving.Length == 0)
+        var moved = await Repartition.MoveMisplacedAsync(state.State.Successors, Shard, shards, (owner, rows) =>
+            GrainFactory.GetGrain<ITransitionMaintenance>(owner).AdoptAsync(
+                Array.ConvertAll(rows, static pair => new Successors(pair.Key, [.. pair.Value.Keys], [.. pair.Value.Values]))));
+        if (moved > 0)
         {
-            return 0;
+            _dirty = false;
+            await state.WriteStateAsync();
         }
-        // Counted by their owners first, then forgotten here: a crash in between counts them twice, never loses them.
-        await Task.WhenAll(moving.Select(group => GrainFactory.GetGrain<ITransitionGrain>(group.Key).AdoptAsync(
-            group.Select(static pair => new Successors(pair.Key, [.. pair.Value.Keys], [.. pair.Value.Values])).ToArray())));
-        var moved = 0;
-        foreach (var group in moving)
-        {
-            foreach (var (source, _) in group)
-            {
-                state.State.Successors.Remove(source);
-                moved++;
-            }
-        }
-        _dirty = false;
-        await state.WriteStateAsync();
         return moved;
     }
 

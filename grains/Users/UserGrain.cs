@@ -36,7 +36,7 @@ internal sealed partial class UserGrain(
     ItemContentCache contents,
     SiloPopularity popularity,
     SiloTransitions transitions,
-    ILogger<UserGrain> logger) : Grain, IUserGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<InteractionEvent>
+    ILogger<UserGrain> logger) : Grain, IUserGrain, IUserMaintenance, IStreamSubscriptionObserver, IAsyncBatchObserver<InteractionEvent>
 {
     private readonly HashSet<string> _appliedEventIds = new(StringComparer.Ordinal);
     private readonly IUserEmbedding _embedding = model.CreateUserEmbedding(options.Value.HistoryLength);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Actors.Dataset;
 using Actors.Encoder;
+using Actors.Grains.Import;
 using Actors.Ingest;
 using Actors.Silo.Hosting;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Actors.Dataset;
+using Actors.Grains.Import;
 using Actors.Silo.Hosting;
 using Actors.Silo.Import;
 using Actors.Tests.Infrastructure;

@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
 using Actors.Dataset;
 using Actors.Encoder;
+using Actors.Grains.Index;
+using Actors.Grains.Items;
 using Actors.Ingest;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +45,7 @@ public sealed class BatchImportTests(ImportClusterFixture fixture)
 
     /// <summary>Every id the shards hold, with repeats if a shard held one twice or two shards held the same one.</summary>
     private async Task<string[]> IndexedIdsAsync() =>
-        [.. (await Task.WhenAll(Enumerable.Range(0, ImportClusterFixture.Shards).Select(s => Client.GetGrain<IIndexShardGrain>(s).ListItemIdsAsync()))).SelectMany(ids => ids)];
+        [.. (await Task.WhenAll(Enumerable.Range(0, ImportClusterFixture.Shards).Select(s => Client.GetGrain<IIndexShardMaintenance>(s).ListItemIdsAsync()))).SelectMany(ids => ids)];
 
     private Task<int> CountAsync() => Client.GetGrain<IRetrievalGrain>(0).CountItemsAsync();
 
@@ -179,7 +181,7 @@ public sealed class BatchImportTests(ImportClusterFixture fixture)
         var (items, contents, version) = await CatalogAsync(30, seed: 6);
         contents[3] = contents[0].ToArray();
         // One item stored beforehand with another text, one item grain active (looked up, absent) before the import.
-        await Client.GetGrain<IItemGrain>(items[0].Id).ImportAsync("an older text", contents[0].ToArray(), version);
+        await Client.GetGrain<IItemMaintenance>(items[0].Id).ImportAsync("an older text", contents[0].ToArray(), version);
         Assert.Null(await Client.GetGrain<IItemGrain>(items[1].Id).GetAsync());
 
         var result = await new CatalogImporter(Client).ImportPrecomputedAsync(items, contents, version);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using Actors.Grains.Index;
 using Actors.Ingest;
 using Actors.Model;
 using Actors.Tests.Infrastructure;
@@ -170,7 +171,7 @@ public sealed class FusedRetrievalTests(FusionClusterFixture fixture)
     /// <summary>Every indexed item with the item embedding the served model gives it, computed here.</summary>
     private async Task<Dictionary<string, float[]>> CatalogAsync()
     {
-        var shards = Enumerable.Range(0, 5).Select(s => Client.GetGrain<IIndexShardGrain>(s));
+        var shards = Enumerable.Range(0, 5).Select(s => Client.GetGrain<IIndexShardMaintenance>(s));
         var ids = (await Task.WhenAll(shards.Select(s => s.ListItemIdsAsync()))).SelectMany(x => x).ToArray();
         Assert.True(ids.Length >= ClusterFixture.SeedItems);
         var catalog = new Dictionary<string, float[]>(StringComparer.Ordinal);

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Actors.Grains.Model;
+using Actors.Grains.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Actors.Ingest;
 using Actors.Tests.Infrastructure;
@@ -40,12 +41,13 @@ public sealed class ModelServingTests(ModelClusterFixture fixture)
     {
         var userId = Fresh("user");
         var user = Client.GetGrain<IUserGrain>(userId);
+        var maintenance = Client.GetGrain<IUserMaintenance>(userId);
         var random = new Random(9);
         var window = new List<float[]>();
         for (var n = 0; n < ClusterFixture.HistoryLength * 2 + 3; n++)
         {
             var item = fixture.Seeded[random.Next(fixture.Seeded.Count)];
-            await user.ApplyAsync([new InteractionEvent(Fresh("evt"), userId, item.Id, DateTimeOffset.UtcNow)]);
+            await maintenance.ApplyAsync([new InteractionEvent(Fresh("evt"), userId, item.Id, DateTimeOffset.UtcNow)]);
             window.Add((await Client.GetGrain<IItemGrain>(item.Id).GetEmbeddingsAsync())!.Content);
             if (window.Count > ClusterFixture.HistoryLength)
             {
@@ -55,7 +57,7 @@ public sealed class ModelServingTests(ModelClusterFixture fixture)
             var profile = await user.GetProfileAsync();
             Assert.Equal(fixture.Model.Version, profile.ModelVersion);
             AssertClose(fixture.Model.UserEmbedding(window), profile.Embedding!, 1e-4f);
-            AssertClose((await user.RecomputeEmbeddingAsync())!, profile.Embedding!, 1e-4f);
+            AssertClose((await maintenance.RecomputeEmbeddingAsync())!, profile.Embedding!, 1e-4f);
         }
     }
 
@@ -75,7 +77,7 @@ public sealed class ModelServingTests(ModelClusterFixture fixture)
         // Every user's events one call at a time, all users at once: their steps meet in the silos' batchers.
         await Task.WhenAll(userIds.Select(async (userId, u) =>
         {
-            var user = Client.GetGrain<IUserGrain>(userId);
+            var user = Client.GetGrain<IUserMaintenance>(userId);
             foreach (var itemId in items[u])
             {
                 await user.ApplyAsync([new InteractionEvent(Fresh("evt"), userId, itemId, DateTimeOffset.UtcNow)]);

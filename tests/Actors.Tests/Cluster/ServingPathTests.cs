@@ -1,7 +1,10 @@
 using System.Numerics.Tensors;
 using Actors.Encoder;
 using Actors.Grains.Hosting;
+using Actors.Grains.Index;
+using Actors.Grains.Items;
 using Actors.Grains.Popularity;
+using Actors.Grains.Users;
 using Actors.Ingest;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -110,14 +113,15 @@ public sealed class ServingPathTests(ClusterFixture fixture)
     {
         var userId = Fresh("user");
         var user = Client.GetGrain<IUserGrain>(userId);
+        var maintenance = Client.GetGrain<IUserMaintenance>(userId);
         var random = new Random(7);
         for (var n = 1; n <= ClusterFixture.HistoryLength * 3; n++)
         {
             var itemId = fixture.Seeded[random.Next(fixture.Seeded.Count)].Id;
-            await user.ApplyAsync([Event(userId, itemId)]);
+            await maintenance.ApplyAsync([Event(userId, itemId)]);
 
             var incremental = (await user.GetProfileAsync()).Embedding!;
-            var recomputed = (await user.RecomputeEmbeddingAsync())!;
+            var recomputed = (await maintenance.RecomputeEmbeddingAsync())!;
             Assert.Equal(Math.Min(n, ClusterFixture.HistoryLength), (await user.GetHistoryAsync()).Length);
             for (var d = 0; d < recomputed.Length; d++)
             {
@@ -178,7 +182,7 @@ public sealed class ServingPathTests(ClusterFixture fixture)
         // A fresh item (the content of a seeded one, imported without encoding), so no other test's events count for it.
         var source = (await Client.GetGrain<IItemGrain>(fixture.Seeded[42].Id).GetEmbeddingsAsync())!;
         var hot = Fresh("hot");
-        await Client.GetGrain<IItemGrain>(hot).ImportAsync("a hot item", source.Content, source.EncoderVersion);
+        await Client.GetGrain<IItemMaintenance>(hot).ImportAsync("a hot item", source.Content, source.EncoderVersion);
         // Fewer than the fallback test's popular items get, so both tests hold in either order.
         const int Fans = 6;
         var fans = Enumerable.Range(0, Fans).Select(_ => Fresh("fan")).ToArray();
@@ -211,7 +215,7 @@ public sealed class ServingPathTests(ClusterFixture fixture)
     public async Task Federated_top_k_equals_one_exact_search_over_all_items()
     {
         var retrieval = Client.GetGrain<IRetrievalGrain>(0);
-        var shards = Enumerable.Range(0, 5).Select(s => Client.GetGrain<IIndexShardGrain>(s)).ToArray();
+        var shards = Enumerable.Range(0, 5).Select(s => Client.GetGrain<IIndexShardMaintenance>(s)).ToArray();
         var ids = (await Task.WhenAll(shards.Select(s => s.ListItemIdsAsync()))).SelectMany(x => x).ToArray();
         Assert.Equal(ids.Length, ids.Distinct().Count());
         Assert.Equal(ids.Length, await retrieval.CountItemsAsync());
@@ -238,8 +242,9 @@ public sealed class ServingPathTests(ClusterFixture fixture)
     public async Task A_reactivated_shard_answers_from_its_snapshot_without_reencoding()
     {
         var shard = Client.GetGrain<IIndexShardGrain>(2);
+        var maintenance = Client.GetGrain<IIndexShardMaintenance>(2);
         var query = (await Client.GetGrain<IItemGrain>(fixture.Seeded[30].Id).GetEmbeddingsAsync())!.Item;
-        var idsBefore = (await shard.ListItemIdsAsync()).Order().ToArray();
+        var idsBefore = (await maintenance.ListItemIdsAsync()).Order().ToArray();
         var before = await shard.SearchAsync(query, 10, []);
         Assert.NotEmpty(idsBefore);
         long Encoded() => fixture.Cluster.Silos.Sum(s => fixture.Cluster.GetSiloServiceProvider(s.SiloAddress).GetRequiredService<BatchingTextEncoder>().TextsEncoded);
@@ -247,7 +252,7 @@ public sealed class ServingPathTests(ClusterFixture fixture)
 
         await fixture.Cluster.DeactivateAsync(shard);
 
-        Assert.Equal(idsBefore, (await shard.ListItemIdsAsync()).Order());
+        Assert.Equal(idsBefore, (await maintenance.ListItemIdsAsync()).Order());
         Assert.Equal(before, await shard.SearchAsync(query, 10, []));
         Assert.Equal(encodedBefore, Encoded());
     }
@@ -278,7 +283,7 @@ public sealed class ServingPathTests(ClusterFixture fixture)
         var history = await Eventually.MatchesAsync(() => HistoryOf(userId), h => h.Any(e => e.EventId == marker.EventId), "the marker event");
         Assert.Equal([evt.EventId, marker.EventId], history.Select(h => h.EventId));
         // A direct retry of an applied event is a no-op too.
-        Assert.Equal(0, await Client.GetGrain<IUserGrain>(userId).ApplyAsync([evt, marker]));
+        Assert.Equal(0, await Client.GetGrain<IUserMaintenance>(userId).ApplyAsync([evt, marker]));
         Assert.Equal(2, (await HistoryOf(userId)).Length);
     }
 
@@ -288,7 +293,7 @@ public sealed class ServingPathTests(ClusterFixture fixture)
         var userId = Fresh("user");
         var user = Client.GetGrain<IUserGrain>(userId);
 
-        var applied = await user.ApplyAsync([
+        var applied = await Client.GetGrain<IUserMaintenance>(userId).ApplyAsync([
             Event(userId, Fresh("no-such-item")),
             Event(Fresh("someone-else"), fixture.Seeded[1].Id),
             Event(userId, fixture.Seeded[2].Id),

@@ -1,5 +1,6 @@
 using Actors.Grains.Hosting;
 using Actors.Grains.Transitions;
+using Actors.Grains.Users;
 using Actors.Ingest;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,7 +57,7 @@ public sealed class TransitionShardTests(FusionClusterFixture fixture)
         var successors = Enumerable.Range(0, limit + 5).Select(i => $"{source}-next-{i:D2}").ToArray();
         var transitions = successors.SelectMany((s, i) => Enumerable.Repeat(new ItemTransition(source, s), i + 1)).ToArray();
 
-        await TransitionReads.ShardOf(Client, source).RecordAsync(transitions);
+        await TransitionReads.ShardOf(Client, source).AsReference<ITransitionMaintenance>().RecordAsync(transitions);
 
         // One one-way message: it arrives whole or not at all.
         var kept = await Eventually.MatchesAsync(() => SuccessorsOf(source), got => got.Count > 0, $"the successors of {source}");
@@ -68,7 +69,7 @@ public sealed class TransitionShardTests(FusionClusterFixture fixture)
     public async Task Only_applied_events_count_transitions_and_a_repeated_event_id_counts_none()
     {
         var userId = Fresh("user");
-        var user = Client.GetGrain<IUserGrain>(userId);
+        var user = Client.GetGrain<IUserMaintenance>(userId);
         var (a, b) = (fixture.Seeded[60].Id, fixture.Seeded[61].Id);
         var first = Event(userId, a);
         var second = Event(userId, b);

@@ -1,3 +1,4 @@
+using Actors.Grains.Users;
 using Actors.Ingest;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -180,7 +181,7 @@ public sealed class DurabilityTests
             }
             var userId = $"user-{Guid.NewGuid():N}";
             var events = catalog.Select((item, n) => Event(userId, item.Id, n)).ToArray();
-            var user = client.GetGrain<IUserGrain>(userId);
+            var user = client.GetGrain<IUserMaintenance>(userId);
 
             Assert.Equal(5, await user.ApplyAsync(events));
             Assert.Equal(0, await user.ApplyAsync(events));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Actors.Grains.Users;
 using Actors.Ingest;
 using Actors.Tests.Infrastructure;
 
@@ -51,7 +52,7 @@ public sealed class HistoryLengthRestartTests
 
             // The answers are those of the trimmed window: the embedding is the one recomputed over the five items kept.
             var profile = await user.GetProfileAsync();
-            var recomputed = await user.RecomputeEmbeddingAsync();
+            var recomputed = await client.GetGrain<IUserMaintenance>(userId).RecomputeEmbeddingAsync();
             Assert.Equal(recomputed!, profile.Embedding!, (a, b) => Math.Abs(a - b) < 1e-5f);
             Assert.Equal(events.Skip(7).Select(e => e.ItemId).Order(), profile.SeenItems.Order());
             var recommended = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, 5);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Actors.Grains.Index;
 using Actors.Ingest;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -97,8 +98,8 @@ public sealed class IndexFaultTests
             {
                 var carried = context.InterfaceMethod?.Name switch
                 {
-                    nameof(IIndexShardGrain.UpsertAsync) => context.Request.GetArgument(0) is string id ? [id] : [],
-                    nameof(IIndexShardGrain.UpsertBatchAsync) => context.Request.GetArgument(0) is IndexBatch batch ? batch.ItemIds : [],
+                    nameof(IIndexShardMaintenance.UpsertAsync) => context.Request.GetArgument(0) is string id ? [id] : [],
+                    nameof(IIndexShardMaintenance.UpsertBatchAsync) => context.Request.GetArgument(0) is IndexBatch batch ? batch.ItemIds : [],
                     _ => Array.Empty<string>(),
                 };
                 foreach (var itemId in carried)

@@ -1,4 +1,5 @@
 using Actors.Dataset;
+using Actors.Grains.Index;
 using Actors.Tests.Infrastructure;
 using Orleans.TestingHost;
 
@@ -35,7 +36,7 @@ public sealed class IndexRestartTests
             Assert.Equal(catalog.Where(c => c.Id != probe.Id).Select(c => c.Id).Order(), ids.Order());
         }
         // No stale copy anywhere, including shards beyond the current count: each item is held by exactly one shard.
-        var held = await Task.WhenAll(Enumerable.Range(0, 8).Select(s => client.GetGrain<IIndexShardGrain>(s).ListItemIdsAsync()));
+        var held = await Task.WhenAll(Enumerable.Range(0, 8).Select(s => client.GetGrain<IIndexShardMaintenance>(s).ListItemIdsAsync()));
         Assert.Equal(catalog.Select(c => c.Id).Order(), held.SelectMany(ids => ids).Order());
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Actors.Grains.Diagnostics;
+using Actors.Grains.Users;
 using Actors.Tests.Infrastructure;
 
 namespace Actors.Tests.Events;
@@ -15,6 +16,7 @@ public sealed class EventIdentityTests(FaultyStorageCluster cluster) : IClassFix
     {
         var userId = $"u-{Guid.NewGuid():N}";
         var user = cluster.Client.GetGrain<IUserGrain>(userId);
+        var maintenance = cluster.Client.GetGrain<IUserMaintenance>(userId);
         var conflicts = 0L;
         var duplicates = 0L;
         using var listener = new MeterListener();
@@ -39,12 +41,12 @@ public sealed class EventIdentityTests(FaultyStorageCluster cluster) : IClassFix
         listener.Start();
 
         var first = new InteractionEvent("e-1", userId, cluster.Seeded[0].Id, DateTimeOffset.UtcNow);
-        Assert.Equal(1, await user.ApplyAsync([first]));
+        Assert.Equal(1, await maintenance.ApplyAsync([first]));
         // The same event again (a retry, stamped anew), then the same id with another item, then that within one batch.
-        Assert.Equal(0, await user.ApplyAsync([first with { Timestamp = DateTimeOffset.UtcNow.AddSeconds(1) }]));
-        Assert.Equal(0, await user.ApplyAsync([first with { ItemId = cluster.Seeded[1].Id }]));
+        Assert.Equal(0, await maintenance.ApplyAsync([first with { Timestamp = DateTimeOffset.UtcNow.AddSeconds(1) }]));
+        Assert.Equal(0, await maintenance.ApplyAsync([first with { ItemId = cluster.Seeded[1].Id }]));
         var second = new InteractionEvent("e-2", userId, cluster.Seeded[2].Id, DateTimeOffset.UtcNow);
-        Assert.Equal(1, await user.ApplyAsync([second, second with { ItemId = cluster.Seeded[3].Id }]));
+        Assert.Equal(1, await maintenance.ApplyAsync([second, second with { ItemId = cluster.Seeded[3].Id }]));
         listener.RecordObservableInstruments();
 
         var history = await user.GetHistoryAsync();

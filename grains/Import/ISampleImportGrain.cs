@@ -1,4 +1,4 @@
-namespace Actors;
+namespace Actors.Grains.Import;
 
 /// <summary>What a silo that asked to run the sample import is to do.</summary>
 [GenerateSerializer, Alias("Actors.SampleImportDecision")]
@@ -25,7 +25,8 @@ public sealed record SampleImportTurn(
 /// <summary>
 /// The one coordinator of a sample data set's import into the cluster (keyed by the data set's name): a lease, so one
 /// silo imports at a time, and a durable record of attempts and completion, so an interrupted import is taken up again
-/// on a later start (the import itself is idempotent) and a completed one never runs twice.
+/// on a later start (the import itself is idempotent) and a completed one never runs twice. Only the silos' sample
+/// import (<c>silo/Import</c>) calls it, so it lives here rather than with the clients' contracts; public for the silo.
 /// </summary>
 [ClusterInternal]
 [Alias("Actors.ISampleImportGrain")]
