@@ -30,8 +30,8 @@ internal static class Program
             // The weights stay; only the served fusion is chosen again on this data set's validation split.
             var artifact = PreferenceModel.Load(options.Output);
             var temperature = FusionSettings.Of(artifact) is { IsFused: true } current ? current.Temperature : options.Temperature;
-            var refit = Trainer.ChooseFusion(artifact, data, temperature, Console.WriteLine);
-            Trainer.WithFusion(artifact, refit).Save(options.Output);
+            var refit = TrainingValidation.ChooseFusion(artifact, data, temperature, Console.WriteLine);
+            ArtifactExport.WithFusion(artifact, refit).Save(options.Output);
             Console.WriteLine($"wrote the fusion chosen on {data.Name} into {Path.GetFullPath(options.Output)}");
             return 0;
         }
