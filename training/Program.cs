@@ -11,18 +11,27 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        TrainingOptions options;
-        try
+        var commandLine = new TrainingCommandLine();
+        commandLine.Command.SetAction(parse =>
         {
-            options = TrainingOptions.Parse(args);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine(TrainingOptions.Usage);
-            return 2;
-        }
+            try
+            {
+                return Run(commandLine.Bind(parse));
+            }
+            catch (Exception e) when (e is DatasetFormatException or ModelFormatException or FileNotFoundException)
+            {
+                // A folder that parsed as a path but holds no data set (--dataset) or no artifact (--out, with --refit-fusion).
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        var parsed = commandLine.Parse(args);
+        var exitCode = parsed.Invoke();
+        return parsed.Errors.Count > 0 ? TrainingCommandLine.UsageExitCode : exitCode;
+    }
 
+    private static int Run(TrainingOptions options)
+    {
         var clock = Stopwatch.StartNew();
         var data = LoadData(options);
         if (options.RefitFusion)
