@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Actors.Benchmarks;
 using Actors.Benchmarks.Load;
@@ -25,5 +26,6 @@ commandLine.Page.SetAction(async (parse, _) =>
     return 0;
 });
 var parsed = commandLine.Parse(args);
-var exitCode = await parsed.InvokeAsync();
+// No termination handling of System.CommandLine's own: Ctrl+C ends a run at once, as before (the harness does not observe a token).
+var exitCode = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 return parsed.Errors.Count > 0 ? BenchmarkCommandLine.UsageExitCode : exitCode;

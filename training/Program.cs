@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Actors.Dataset;
@@ -26,7 +27,8 @@ internal static class Program
             }
         });
         var parsed = commandLine.Parse(args);
-        var exitCode = parsed.Invoke();
+        // No termination handling of System.CommandLine's own: Ctrl+C ends a run at once, as before (the best epoch so far is saved).
+        var exitCode = parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
         return parsed.Errors.Count > 0 ? TrainingCommandLine.UsageExitCode : exitCode;
     }
 
