@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Actors.Model;
@@ -8,7 +6,9 @@ namespace Actors.Model;
 /// LEARN's preference-alignment module (adaptor → causal transformer encoder → projection → L2 norm)
 /// and its two towers. Immutable and thread-safe once created: every method may be called from any
 /// number of threads at once. Per-user incremental state lives in <see cref="UserTowerState"/>.
-/// The artifact contract (tensor names, shapes, manifest) is in <c>model/README.md</c>.
+/// The artifact contract (tensor names, shapes, manifest) is in <c>model/README.md</c>; reading and writing the
+/// artifact folder is <see cref="PreferenceModelArtifact"/>, the towers are in <c>PreferenceModel.Towers.cs</c> and the
+/// passes behind them in <c>PreferenceModel.Forward.cs</c>.
 /// </summary>
 public sealed partial class PreferenceModel
 {
@@ -36,7 +36,7 @@ public sealed partial class PreferenceModel
     private readonly PackedLinear _projection;
     private readonly float _attentionScale;
 
-    private PreferenceModel(
+    internal PreferenceModel(
         PreferenceModelConfig config,
         Dictionary<string, float[]> tensors,
         string? version,
@@ -79,7 +79,7 @@ public sealed partial class PreferenceModel
 
         _projection = new PackedLinear(tensors["projection.weight"], tensors["projection.bias"], config.OutputDimension, config.Hidden);
         _attentionScale = 1f / MathF.Sqrt(config.Hidden / config.Heads);
-        Version = version ?? HashVersion(SerializeWeights());
+        Version = version ?? PreferenceModelArtifact.VersionOf(_specs, tensors);
         var copy = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         if (metadata is not null)
         {
@@ -123,48 +123,7 @@ public sealed partial class PreferenceModel
     /// <summary>Loads an artifact folder holding <c>manifest.json</c> and <c>model.safetensors</c>.</summary>
     /// <exception cref="FileNotFoundException">A file is missing.</exception>
     /// <exception cref="ModelFormatException">A file is malformed or a tensor is missing, extra, mistyped or misshapen.</exception>
-    public static PreferenceModel Load(string directory)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        var manifestPath = Path.Combine(directory, ManifestFileName);
-        var weightsPath = Path.Combine(directory, WeightsFileName);
-        if (!File.Exists(manifestPath))
-        {
-            throw new FileNotFoundException($"Model folder '{directory}' has no {ManifestFileName}.", manifestPath);
-        }
-
-        if (!File.Exists(weightsPath))
-        {
-            throw new FileNotFoundException($"Model folder '{directory}' has no {WeightsFileName}.", weightsPath);
-        }
-
-        var (config, version, extra, itemIds) = ModelManifest.Read(manifestPath);
-        var bytes = File.ReadAllBytes(weightsPath);
-        var file = SafeTensorsFile.Parse(bytes, weightsPath);
-        var specs = config.TensorSpecs();
-        var tensors = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        foreach (var spec in specs)
-        {
-            if (!file.Contains(spec.Name))
-            {
-                throw new ModelFormatException(
-                    $"{weightsPath}: missing tensor '{spec.Name}' [{string.Join(", ", spec.Shape)}] required by the manifest's architecture.");
-            }
-
-            tensors[spec.Name] = file.ReadFloat32(spec.Name, spec.Shape);
-        }
-
-        foreach (var info in file.Tensors)
-        {
-            if (!tensors.ContainsKey(info.Name))
-            {
-                throw new ModelFormatException(
-                    $"{weightsPath}: unexpected tensor '{info.Name}', not part of the manifest's architecture (check positions, finalNorm, layers).");
-            }
-        }
-
-        return new PreferenceModel(config, tensors, version ?? HashVersion(bytes), extra, itemIds);
-    }
+    public static PreferenceModel Load(string directory) => PreferenceModelArtifact.Load(directory);
 
     /// <summary>
     /// Builds a model from named float32 tensors (row-major, PyTorch names and shapes; see
@@ -277,13 +236,7 @@ public sealed partial class PreferenceModel
     /// Writes <c>model.safetensors</c> and <c>manifest.json</c> (with <see cref="Version"/> and <see cref="Metadata"/>)
     /// into <paramref name="directory"/>, creating it. Each file is written to a temporary name and then moved into place.
     /// </summary>
-    public void Save(string directory)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        Directory.CreateDirectory(directory);
-        WriteAtomically(Path.Combine(directory, WeightsFileName), SerializeWeights());
-        WriteAtomically(Path.Combine(directory, ManifestFileName), ModelManifest.Serialize(Config, Version, Metadata, _itemIds));
-    }
+    public void Save(string directory) => PreferenceModelArtifact.Save(this, directory);
 
     /// <summary>
     /// The same weights with <paramref name="fields"/> set in the manifest (added or replaced; the rest kept), under
@@ -302,6 +255,9 @@ public sealed partial class PreferenceModel
         return new PreferenceModel(Config, _tensors, version ?? Version, metadata, Config.IdEmbeddings > 0 ? _itemIds : null);
     }
 
+    /// <summary>The weights by name, shared, never written after construction: for <see cref="PreferenceModelArtifact.Save"/>.</summary>
+    internal IReadOnlyDictionary<string, float[]> Tensors => _tensors;
+
     /// <summary>A copy of one tensor's values (row-major).</summary>
     /// <exception cref="KeyNotFoundException">No tensor of that name in this architecture.</exception>
     public float[] GetTensor(string name) =>
@@ -309,133 +265,12 @@ public sealed partial class PreferenceModel
             ? (float[])values.Clone()
             : throw new KeyNotFoundException($"No tensor '{name}' in this architecture.");
 
-    /// <summary>The item tower: an L2-normalised embedding of length <see cref="OutputDimension"/>.</summary>
-    public float[] ItemEmbedding(ReadOnlySpan<float> content)
-    {
-        var embedding = new float[OutputDimension];
-        ItemEmbedding(content, embedding);
-        return embedding;
-    }
-
-    /// <summary>The item tower, writing into <paramref name="destination"/> (length <see cref="OutputDimension"/>); allocation-free.</summary>
-    public void ItemEmbedding(ReadOnlySpan<float> content, Span<float> destination) => ItemEmbedding(content, null, destination);
-
-    /// <summary>
-    /// The item tower for an item known by its token: its id embedding (when the model has one for it) is added to the
-    /// adaptor output. An unknown token, or null, gives the content-only embedding.
-    /// </summary>
-    public float[] ItemEmbedding(ReadOnlySpan<float> content, string? itemId)
-    {
-        var embedding = new float[OutputDimension];
-        ItemEmbedding(content, itemId, embedding);
-        return embedding;
-    }
-
-    /// <summary>As <see cref="ItemEmbedding(ReadOnlySpan{float}, string?)"/>, writing into <paramref name="destination"/>; allocation-free.</summary>
-    public void ItemEmbedding(ReadOnlySpan<float> content, string? itemId, Span<float> destination)
-    {
-        RequireLength(content.Length, ContentDimension, nameof(content));
-        RequireLength(destination.Length, OutputDimension, nameof(destination));
-        if (Config.ItemTower == ItemTowerKind.Content)
-        {
-            content.CopyTo(destination);
-            TowerMath.L2Normalize(destination);
-            return;
-        }
-
-        if (Config.ItemTower == ItemTowerKind.Adaptor)
-        {
-            var rented = ArrayPool<float>.Shared.Rent(Config.Hidden);
-            try
-            {
-                var adapted = rented.AsSpan(0, Config.Hidden);
-                Adapt(content, IdRow(itemId), adapted);
-                Project(adapted, 1, destination);
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(rented);
-            }
-
-            return;
-        }
-
-        // A sequence of length one: the key/value caches hold a single row per layer.
-        var h = Config.Hidden;
-        var keys = ArrayPool<float>.Shared.Rent(h * Config.Layers);
-        var values = ArrayPool<float>.Shared.Rent(h * Config.Layers);
-        var pooled = ArrayPool<float>.Shared.Rent(h + ScratchLength(1, 1));
-        try
-        {
-            var x = pooled.AsSpan(0, h);
-            Adapt(content, IdRow(itemId), x);
-            var slot = new CacheSlot(keys, values, 1, 0);
-            Forward(x, new ReadOnlySpan<CacheSlot>(in slot), pooled.AsSpan(h));
-            Project(x, 1, destination);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(pooled);
-            ArrayPool<float>.Shared.Return(values);
-            ArrayPool<float>.Shared.Return(keys);
-        }
-    }
-
-    /// <summary>
-    /// The user tower by full recomputation over the last <see cref="MaxLength"/> items of <paramref name="history"/>
-    /// (oldest first): the output at the last position, L2-normalised.
-    /// </summary>
-    /// <exception cref="ArgumentException">Empty history or an item of the wrong length.</exception>
-    public float[] UserEmbedding(IReadOnlyList<float[]> history) => UserEmbedding(history, null);
-
-    /// <summary>
-    /// As <see cref="UserEmbedding(IReadOnlyList{float[]})"/> with the items' tokens (<paramref name="itemIds"/>[i] for
-    /// <paramref name="history"/>[i]; null entries or a null list = no id term).
-    /// </summary>
-    public float[] UserEmbedding(IReadOnlyList<float[]> history, IReadOnlyList<string?>? itemIds)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        if (history.Count == 0)
-        {
-            throw new ArgumentException("The history is empty; a user embedding needs at least one item.", nameof(history));
-        }
-
-        // A window no longer than the history: the same positions, smaller caches.
-        var state = new UserTowerState(this, Math.Min(MaxLength, history.Count), 0);
-        state.Rebuild(history, itemIds);
-        return state.Embedding.ToArray();
-    }
-
-    /// <summary>
-    /// A new, empty incremental user state (see <see cref="UserTowerState"/>).
-    /// </summary>
-    /// <param name="maxLength">The rolling window; null = <see cref="MaxLength"/>.</param>
-    /// <param name="slack">
-    /// Extra positions kept before the window is cut back to <paramref name="maxLength"/> (0 = an exact rolling window).
-    /// With slack k the window holds between maxLength and maxLength + k items, and the O(n²) recomputation happens
-    /// once every k + 1 appends instead of on every append once full.
-    /// </param>
-    public UserTowerState CreateUserState(int? maxLength = null, int slack = 0) =>
-        new(this, maxLength ?? MaxLength, slack);
-
     internal static void RequireLength(int actual, int expected, string name)
     {
         if (actual != expected)
         {
             throw new ArgumentException($"Expected a vector of length {expected}, got {actual}.", name);
         }
-    }
-
-    private byte[] SerializeWeights()
-    {
-        var tensors = new Float32Tensor[_specs.Count];
-        for (var i = 0; i < tensors.Length; i++)
-        {
-            var spec = _specs[i];
-            tensors[i] = new Float32Tensor(spec.Name, spec.Shape, _tensors[spec.Name]);
-        }
-
-        return SafeTensorsFile.Serialize(tensors, new Dictionary<string, string> { ["format"] = "pt" });
     }
 
     private static string[] ItemIdsFor(PreferenceModelConfig config, IReadOnlyList<string>? itemIds)
@@ -467,15 +302,5 @@ public sealed partial class PreferenceModel
         }
 
         return copy;
-    }
-
-    private static string HashVersion(byte[] weights) =>
-        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(weights))[..16];
-
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        var temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, path, overwrite: true);
     }
 }

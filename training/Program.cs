@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Actors.Dataset;
@@ -11,18 +12,28 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        TrainingOptions options;
-        try
+        var commandLine = new TrainingCommandLine();
+        commandLine.Command.SetAction(parse =>
         {
-            options = TrainingOptions.Parse(args);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine(TrainingOptions.Usage);
-            return 2;
-        }
+            try
+            {
+                return Run(commandLine.Bind(parse));
+            }
+            catch (Exception e) when (e is DatasetFormatException or ModelFormatException or FileNotFoundException)
+            {
+                // A folder that parsed as a path but holds no data set (--dataset) or no artifact (--out, with --refit-fusion).
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
+        var parsed = commandLine.Parse(args);
+        // No termination handling of System.CommandLine's own: Ctrl+C ends a run at once, as before (the best epoch so far is saved).
+        var exitCode = parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        return parsed.Errors.Count > 0 ? TrainingCommandLine.UsageExitCode : exitCode;
+    }
 
+    private static int Run(TrainingOptions options)
+    {
         var clock = Stopwatch.StartNew();
         var data = LoadData(options);
         if (options.RefitFusion)
@@ -30,8 +41,8 @@ internal static class Program
             // The weights stay; only the served fusion is chosen again on this data set's validation split.
             var artifact = PreferenceModel.Load(options.Output);
             var temperature = FusionSettings.Of(artifact) is { IsFused: true } current ? current.Temperature : options.Temperature;
-            var refit = Trainer.ChooseFusion(artifact, data, temperature, Console.WriteLine);
-            Trainer.WithFusion(artifact, refit).Save(options.Output);
+            var refit = TrainingValidation.ChooseFusion(artifact, data, temperature, Console.WriteLine);
+            ArtifactExport.WithFusion(artifact, refit).Save(options.Output);
             Console.WriteLine($"wrote the fusion chosen on {data.Name} into {Path.GetFullPath(options.Output)}");
             return 0;
         }

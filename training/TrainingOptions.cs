@@ -1,4 +1,3 @@
-using System.Globalization;
 using Actors.Model;
 
 namespace Actors.Training;
@@ -35,7 +34,8 @@ public enum CropKind
 
 /// <summary>
 /// Every setting of a training run. The defaults are the best configuration found on Scientific
-/// (see <c>training/EXPERIMENTS.md</c>), so that the bare command reproduces the shipped model.
+/// (see <c>training/EXPERIMENTS.md</c>), so that the bare command reproduces the shipped model. The command line
+/// (<see cref="TrainingCommandLine"/>) takes its defaults from here.
 /// </summary>
 public sealed record TrainingOptions
 {
@@ -168,129 +168,6 @@ public sealed record TrainingOptions
     public int EffectiveFeedForward => FeedForward > 0 ? FeedForward : 4 * Hidden;
 
     public double EffectiveIdRowDropout => IdRowDropout ?? (Model == ModelKind.Learn ? 0.5 : 0);
-
-    public const string Usage = """
-        dotnet run -c Release --project training -- --dataset DIR --out MODELDIR [options]
-          --model learn|sasrec        --item-ids (content + ID fusion)   --item-tower shared|content|adaptor
-          --epochs N  --seed N  --hidden N  --layers N  --heads N  --ff N  --output-dim N  --norm-first  --input-norm
-          --positions none|learned  --max-length N  --temperature T  --negatives inbatch|all  --dropout P
-          --batch-size N  --lr X  --weight-decay X  --id-weight-decay X  --id-dropout P  --id-row-dropout P
-          --warmup F  --sampled-positions N  --sampled-targets N
-          --target-window N  --alpha A  --beta B  --patience N  --threads N  --max-users N  --mask-history-negatives  --crops last|random
-          --embedding-cache DIR  --quiet  --refit-fusion (re-choose the served fusion of the artifact in --out)
-        """;
-
-    /// <summary>Parses command-line arguments; throws <see cref="ArgumentException"/> on a bad or unknown flag.</summary>
-    public static TrainingOptions Parse(IReadOnlyList<string> args)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        var options = new TrainingOptions();
-        for (var i = 0; i < args.Count; i++)
-        {
-            var flag = args[i];
-            string Next() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"Flag {flag} needs a value.");
-            int Int() => int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture);
-            double Real() => double.Parse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture);
-            options = flag switch
-            {
-                "--dataset" => options with { Dataset = Next() },
-                "--out" => options with { Output = Next() },
-                "--embedding-cache" => options with { EmbeddingCache = Next() },
-                "--model" => options with
-                {
-                    Model = Next() switch
-                    {
-                        "learn" => ModelKind.Learn,
-                        "sasrec" => ModelKind.SasRec,
-                        var other => throw new ArgumentException($"--model is '{other}'; expected 'learn' or 'sasrec'."),
-                    },
-                },
-                "--item-ids" => options with { ItemIds = true },
-                "--no-item-ids" => options with { ItemIds = false },
-                "--item-tower" => options with
-                {
-                    ItemTower = Next() switch
-                    {
-                        "shared" => ItemTowerKind.Shared,
-                        "content" => ItemTowerKind.Content,
-                        "adaptor" => ItemTowerKind.Adaptor,
-                        var other => throw new ArgumentException($"--item-tower is '{other}'; expected 'shared', 'content' or 'adaptor'."),
-                    },
-                },
-                "--epochs" => options with { Epochs = Int() },
-                "--seed" => options with { Seed = Int() },
-                "--hidden" => options with { Hidden = Int() },
-                "--layers" => options with { Layers = Int() },
-                "--heads" => options with { Heads = Int() },
-                "--ff" => options with { FeedForward = Int() },
-                "--output-dim" => options with { OutputDimension = Int() },
-                "--norm-first" => options with { NormFirst = true },
-                "--input-norm" => options with { InputNorm = true },
-                "--no-input-norm" => options with { InputNorm = false },
-                "--positions" => options with
-                {
-                    Positions = Next() switch
-                    {
-                        "none" => PositionEncoding.None,
-                        "learned" => PositionEncoding.Learned,
-                        var other => throw new ArgumentException($"--positions is '{other}'; expected 'none' or 'learned'."),
-                    },
-                },
-                "--max-length" => options with { MaxLength = Int() },
-                "--temperature" => options with { Temperature = Real() },
-                "--negatives" => options with
-                {
-                    Negatives = Next() switch
-                    {
-                        "inbatch" => NegativeKind.InBatch,
-                        "all" => NegativeKind.All,
-                        var other => throw new ArgumentException($"--negatives is '{other}'; expected 'inbatch' or 'all'."),
-                    },
-                },
-                "--dropout" => options with { Dropout = Real() },
-                "--batch-size" => options with { BatchSize = Int() },
-                "--lr" => options with { LearningRate = Real() },
-                "--weight-decay" => options with { WeightDecay = Real() },
-                "--id-weight-decay" => options with { IdWeightDecay = Real() },
-                "--id-dropout" => options with { IdDropout = Real() },
-                "--id-row-dropout" => options with { IdRowDropout = Real() },
-                "--warmup" => options with { WarmupFraction = Real() },
-                "--sampled-positions" => options with { SampledPositions = Int() },
-                "--sampled-targets" => options with { SampledTargets = Int() },
-                "--target-window" => options with { TargetWindow = Int() },
-                "--alpha" => options with { Alpha = Real() },
-                "--beta" => options with { Beta = Real() },
-                "--patience" => options with { Patience = Int() },
-                "--threads" => options with { Threads = Int() },
-                "--max-users" => options with { MaxUsers = Int() },
-                "--quiet" => options with { Quiet = true },
-                "--mask-history-negatives" => options with { MaskHistoryNegatives = true },
-                "--crops" => options with
-                {
-                    Crops = Next() switch
-                    {
-                        "last" => CropKind.Last,
-                        "random" => CropKind.Random,
-                        var other => throw new ArgumentException($"--crops is '{other}'; expected 'last' or 'random'."),
-                    },
-                },
-                "--refit-fusion" => options with { RefitFusion = true },
-                _ => throw new ArgumentException($"Unknown flag '{flag}'."),
-            };
-        }
-
-        if (string.IsNullOrEmpty(options.Dataset) || string.IsNullOrEmpty(options.Output))
-        {
-            throw new ArgumentException("Both --dataset DIR and --out MODELDIR are required.");
-        }
-
-        if (options.IdDropout is < 0 or >= 1 || options.EffectiveIdRowDropout is < 0 or >= 1)
-        {
-            throw new ArgumentException("--id-dropout and --id-row-dropout must lie in [0, 1).");
-        }
-
-        return options;
-    }
 
     /// <summary>The architecture this run trains.</summary>
     public PreferenceModelConfig ToConfig(int contentDimension, int itemCount) => new()

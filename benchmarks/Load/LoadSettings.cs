@@ -1,6 +1,6 @@
 namespace Actors.Benchmarks.Load;
 
-/// <summary>Sizes and paths of one load-harness run (<c>--quick</c> for checks, full by default).</summary>
+/// <summary>Sizes and paths of one load-harness run (<c>--quick</c> for checks, full by default); the command line is <see cref="BenchmarkCommandLine"/>.</summary>
 internal sealed record LoadSettings
 {
     public bool Quick { get; init; }
@@ -50,31 +50,6 @@ internal sealed record LoadSettings
 
     public int WarmupQueries => 200;
 
-    public static LoadSettings Parse(string[] args)
-    {
-        var settings = new LoadSettings { CommandLine = "dotnet run -c Release --project benchmarks -- load " + string.Join(' ', args) };
-        for (var i = 0; i < args.Length; i++)
-        {
-            settings = args[i] switch
-            {
-                "--quick" => settings with { Quick = true },
-                "--json" => settings with { JsonPath = Path.GetFullPath(Value(args, ref i)) },
-                "--doc" => settings with { DocPath = Path.GetFullPath(Value(args, ref i)) },
-                "--model" => settings with { Model = Value(args, ref i) },
-                "--only" => settings with { Only = Part(Value(args, ref i)) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'; expected --quick, --json FILE, --doc FILE, --model PATH|random|content or --only PART."),
-            };
-        }
-        return settings;
-    }
-
     /// <summary>True when the run includes <paramref name="part"/>.</summary>
     public bool Runs(string part) => Only is null || Only == part;
-
-    private static string Part(string value) => value is "tower" or "encoder" or "events" or "retrieval"
-        ? value
-        : throw new ArgumentException($"--only is '{value}'; expected tower, encoder, events or retrieval.");
-
-    private static string Value(string[] args, ref int i) =>
-        ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");
 }

@@ -63,7 +63,7 @@ public sealed class ParityTests
         using (var content = Trainer.ContentTensor(contentRows))
         {
             var adapted = network.AdaptItems(content);
-            using var users = Trainer.UserEmbeddings(network, adapted, histories, Items, config);
+            using var users = TrainingValidation.UserEmbeddings(network, adapted, histories, Items, config);
             torchUsers = Rows(users);
             using var items = network.Candidates(adapted.narrow(0, 0, Items));
             torchItems = Rows(items);
@@ -72,7 +72,7 @@ public sealed class ParityTests
         var directory = Path.Combine(Path.GetTempPath(), $"parity-{Guid.NewGuid():N}");
         try
         {
-            var tensors = Trainer.ExportTensors(config, network.state_dict());
+            var tensors = ArtifactExport.ExportTensors(config, network.state_dict());
             PreferenceModel.FromTensors(config, tensors, idEmbeddings > 0 ? itemIds : null, "parity", null).Save(directory);
             var model = PreferenceModel.Load(directory);
 
