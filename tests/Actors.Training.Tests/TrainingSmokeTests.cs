@@ -44,6 +44,9 @@ public sealed class TrainingSmokeTests
             var loaded = PreferenceModel.Load(directory);
             Assert.Equal(result.Model.Version, loaded.Version);
             Assert.Equal(data.Encoder, loaded.Metadata["encoder"].GetString());
+            // The manifest says what kind of model it is: the evaluator finds baselines by it, never by the weights.
+            Assert.Equal(model, loaded.Metadata[ArtifactKinds.ManifestKey].GetString());
+            Assert.Equal(options.Model == ModelKind.SasRec ? ArtifactKind.SasRec : ArtifactKind.Learn, ArtifactKinds.ReadManifest(directory).Kind);
             Assert.True(loaded.Metadata["metrics"].GetProperty("N@10").GetDouble() > 0);
             Assert.Equal(options.UsesItemIds ? data.ItemIds.Count : 0, loaded.ItemIds.Count);
 
