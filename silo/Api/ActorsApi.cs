@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Actors.Ingest;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 
 namespace Actors.Silo.Api;
 
@@ -50,14 +51,14 @@ internal static class ActorsApi
 
         var items = app.MapGroup("/items").WithTags("Items");
         items.MapPut("/{itemId}", PutItemAsync).WithName("PutItem").WithSummary("Create or replace an item; searchable when this returns")
-            .Accepts<ItemRequest>("application/json").AsWrite();
+            .WithJsonBody(typeof(ItemRequest)).AsWrite();
         items.MapGet("/{itemId}", GetItemAsync).WithName("GetItem").WithSummary("An item with its whole text").AsRead().ProducesProblem(StatusCodes.Status404NotFound);
         items.MapGet("/{itemId}/similar", GetSimilarAsync).WithName("GetSimilarItems").WithSummary("The items nearest to an item, best first, itself excluded")
             .AsRead().ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapPost("/events", PostEventsAsync).WithTags("Events").WithName("PostEvents")
             .WithSummary("Publish one event object or an array of them; applied whole or not at all")
-            .Accepts<EventRequest[]>("application/json").AsWrite();
+            .WithJsonBody(typeof(EventRequest), typeof(EventRequest[])).AsWrite();
 
         var users = app.MapGroup("/users").WithTags("Users");
         users.MapGet("/{userId}/history", GetHistoryAsync).WithName("GetHistory").WithSummary("A user's interactions, oldest first").AsRead();
@@ -76,6 +77,28 @@ internal static class ActorsApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+    /// <summary>
+    /// The request body in the OpenAPI document, one of <paramref name="types"/>. Not <c>Accepts</c>: its metadata makes
+    /// routing answer a wrong media type with a bare 415 before the endpoint, whose 415 says what to send.
+    /// </summary>
+    private static RouteHandlerBuilder WithJsonBody(this RouteHandlerBuilder endpoint, params Type[] types) =>
+        endpoint.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schemas = new List<IOpenApiSchema>();
+            foreach (var type in types)
+            {
+                schemas.Add(await context.GetOrCreateSchemaAsync(type, null, cancellationToken));
+            }
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = schemas.Count == 1 ? schemas[0] : new OpenApiSchema { OneOf = schemas } },
+                },
+            };
+        });
 
     private static async Task<Results<Ok<ItemResponse>, ValidationProblem, ProblemHttpResult>> PutItemAsync(
         string itemId, HttpRequest request, IClusterClient client, IOptions<ItemOptions> itemOptions, IOptions<ApiOptions> api, CancellationToken cancellationToken)
