@@ -88,7 +88,7 @@ internal static class ActorsApi
             var schemas = new List<IOpenApiSchema>();
             foreach (var type in types)
             {
-                schemas.Add(await context.GetOrCreateSchemaAsync(type, null, cancellationToken));
+                schemas.Add(WithTimestamp(await context.GetOrCreateSchemaAsync(type, null, cancellationToken)));
             }
             operation.RequestBody = new OpenApiRequestBody
             {
@@ -99,6 +99,20 @@ internal static class ActorsApi
                 },
             };
         });
+
+    /// <summary>An event's <c>timestamp</c> as what it is: <see cref="TimestampConverter"/> hides its type from the schema generator.</summary>
+    private static IOpenApiSchema WithTimestamp(IOpenApiSchema schema)
+    {
+        if (schema is OpenApiSchema { Properties: { } properties } && properties.ContainsKey("timestamp"))
+        {
+            properties["timestamp"] = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null, Format = "date-time" };
+        }
+        if (schema is OpenApiSchema { Items: { } items })
+        {
+            WithTimestamp(items);
+        }
+        return schema;
+    }
 
     private static async Task<Results<Ok<ItemResponse>, ValidationProblem, ProblemHttpResult>> PutItemAsync(
         string itemId, HttpRequest request, IClusterClient client, IOptions<ItemOptions> itemOptions, IOptions<ApiOptions> api, CancellationToken cancellationToken)

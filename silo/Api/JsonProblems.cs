@@ -32,7 +32,7 @@ internal static class JsonProblems
         }
         if (unknown && parent is not null)
         {
-            return errors.Add(key, $"{key} is not a field of {parentKey}, which has {Fields(parent)} (names are case-sensitive).");
+            return errors.Add(key, $"{key} is not a field of {parentKey}; the fields are {Fields(parent)}, and names are case-sensitive.");
         }
         var (value, container) = Locate(body, segments);
         if (value is not { } sent)

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Actors.Grains.Model;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using static Actors.Tests.Api.ApiAssert;
 
 namespace Actors.Tests.Api;
 
@@ -12,10 +13,6 @@ namespace Actors.Tests.Api;
 public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFactory>
 {
     private readonly HttpClient _http = silo.CreateClient();
-
-    private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
-    private static Uri Url(string path) => new(path, UriKind.Relative);
 
     private async Task<JsonElement> GetJsonAsync(string path)
     {
@@ -29,14 +26,6 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
 
     private Task<HttpResponseMessage> PutRawAsync(string path, byte[] body) =>
         _http.PutAsync(Url(path), new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } });
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string mentions)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains(mentions, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
-    }
 
     private async Task<string[]> HistoryAsync(string userId) =>
         (await GetJsonAsync($"/users/{userId}/history")).GetProperty("items").EnumerateArray().Select(e => e.GetString()!).ToArray();
@@ -167,7 +156,7 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
         { """{"eventId":"a","userId":"u","itemId":"i","timestamp":"yesterday"}""", "ISO-8601" },
         { """{"eventId":"a","userId":"u","itemId":"i","timestamp":5}""", "ISO-8601" },
         { """{"eventId":"a","userId":"u","itemId":"i","extra":1}""", "event.extra is not a field of event" },
-        { """{"EVENTID":"a","userId":"u","itemId":"i"}""", "event.EVENTID is not a field of event, which has eventId, userId and itemId (timestamp optional)" },
+        { """{"EVENTID":"a","userId":"u","itemId":"i"}""", "event.EVENTID is not a field of event; the fields are eventId, userId and itemId (timestamp optional)" },
         { """{"eventId":"a","eventId":"b","userId":"u","itemId":"i"}""", "event.eventId appears more than once" },
         { """[{"eventId":"a","userId":"u","itemId":"i"},{"eventId":"b","userId":"u","itemId":{}}]""", "events[1].itemId must be a string, not an object" },
         { """[{"eventId":"a","userId":"u","itemId":"i"},{"eventId":"b","userId":"u","itemId":"i","timestamp":"soon"}]""", "events[1].timestamp must be an ISO-8601" },
@@ -216,8 +205,7 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
 
         using var response = await PostRawAsync("/events", body);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "events[2].timestamp");
         var errors = problem.GetProperty("errors").EnumerateObject().ToDictionary(e => e.Name, e => e.Value[0].GetString()!);
         Assert.Equal(["events[1].eventId", "events[2].timestamp"], errors.Keys.Order(StringComparer.Ordinal));
         Assert.Contains("Api:MaxClockSkew", errors["events[2].timestamp"], StringComparison.Ordinal);
@@ -232,9 +220,7 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
 
         using var response = await PostRawAsync("/events", body);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal($"Unknown item id: '{missing}'; nothing was applied.", problem.GetProperty("detail").GetString());
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, $"Unknown item id: '{missing}'; nothing was applied.");
         Assert.Equal(["events[1].itemId"], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
     }
 
@@ -267,7 +253,10 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
         var post = paths.GetProperty("/events").GetProperty("post");
         Assert.Equal(["202", "400", "401", "413", "415", "429", "503"], post.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
         // One event object or an array of them.
-        Assert.Equal(2, post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("oneOf").GetArrayLength());
+        var oneOf = post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("oneOf");
+        Assert.Equal(2, oneOf.GetArrayLength());
+        Assert.Equal("date-time", oneOf[0].GetProperty("properties").GetProperty("timestamp").GetProperty("format").GetString());
+        Assert.Equal(["eventId", "itemId", "userId"], oneOf[0].GetProperty("required").EnumerateArray().Select(r => r.GetString()).Order(StringComparer.Ordinal));
         var recommend = paths.GetProperty("/users/{userId}/recommendations").GetProperty("get").GetProperty("responses");
         Assert.Equal(["200", "400", "429", "503"], recommend.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
         var schema = document.GetProperty("components").GetProperty("schemas").GetProperty("RecommendationsResponse");
