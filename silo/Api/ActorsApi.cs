@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Actors.Ingest;
 using Microsoft.Extensions.Options;
-using Microsoft.OpenApi;
 
 namespace Actors.Silo.Api;
 
@@ -65,53 +64,6 @@ internal static class ActorsApi
         users.MapGet("/{userId}/recommendations", GetRecommendationsAsync).WithName("GetRecommendations")
             .WithSummary("Items for a user, best first, nothing from the history").AsRead();
         return app;
-    }
-
-    /// <summary>What every endpoint may answer besides its own results: over the rate limit, or the cluster not answering.</summary>
-    private static RouteHandlerBuilder AsRead(this RouteHandlerBuilder endpoint) =>
-        endpoint.ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-
-    /// <summary>A write: the API key (when configured), a JSON body of bounded size.</summary>
-    private static RouteHandlerBuilder AsWrite(this RouteHandlerBuilder endpoint) =>
-        endpoint.AsRead().AddEndpointFilter(ApiKeyFilter.RequireKeyAsync)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-
-    /// <summary>
-    /// The request body in the OpenAPI document, one of <paramref name="types"/>. Not <c>Accepts</c>: its metadata makes
-    /// routing answer a wrong media type with a bare 415 before the endpoint, whose 415 says what to send.
-    /// </summary>
-    private static RouteHandlerBuilder WithJsonBody(this RouteHandlerBuilder endpoint, params Type[] types) =>
-        endpoint.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
-        {
-            var schemas = new List<IOpenApiSchema>();
-            foreach (var type in types)
-            {
-                schemas.Add(WithTimestamp(await context.GetOrCreateSchemaAsync(type, null, cancellationToken)));
-            }
-            operation.RequestBody = new OpenApiRequestBody
-            {
-                Required = true,
-                Content = new Dictionary<string, OpenApiMediaType>
-                {
-                    ["application/json"] = new() { Schema = schemas.Count == 1 ? schemas[0] : new OpenApiSchema { OneOf = schemas } },
-                },
-            };
-        });
-
-    /// <summary>An event's <c>timestamp</c> as what it is: <see cref="TimestampConverter"/> hides its type from the schema generator.</summary>
-    private static IOpenApiSchema WithTimestamp(IOpenApiSchema schema)
-    {
-        if (schema is OpenApiSchema { Properties: { } properties } && properties.ContainsKey("timestamp"))
-        {
-            properties["timestamp"] = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null, Format = "date-time" };
-        }
-        if (schema is OpenApiSchema { Items: { } items })
-        {
-            WithTimestamp(items);
-        }
-        return schema;
     }
 
     private static async Task<Results<Ok<ItemResponse>, ValidationProblem, ProblemHttpResult>> PutItemAsync(
