@@ -7,7 +7,7 @@ public sealed record ItemRequest(string Text);
 
 /// <summary>
 /// One event of <c>POST /events</c> (the body is one of these or an array of them). An event without a
-/// <see cref="Timestamp"/> (or with null) is stamped on arrival.
+/// <c>timestamp</c> (or with null) is stamped on arrival.
 /// </summary>
 public sealed record EventRequest(
     string EventId,
