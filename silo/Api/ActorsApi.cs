@@ -1,19 +1,26 @@
-using System.Text.Json;
 using Actors.Grains.Hosting;
+using Actors.Silo.Api.Contracts;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Actors.Grains.Items;
 using Actors.Ingest;
 using Microsoft.Extensions.Options;
 
 namespace Actors.Silo.Api;
 
-/// <summary>The HTTP API: items, events, users. Every bad request gets a 400 problem-details answer and changes nothing.</summary>
+/// <summary>
+/// The HTTP API: items, events, users. Each endpoint states its answers in its signature (a <see cref="Results{TResult1, TResult2}"/>
+/// union); a bad request gets a 400 validation problem keyed by the field it names, before any grain call, and changes nothing.
+/// </summary>
 internal static class ActorsApi
 {
+    /// <summary>The API's JSON contract (<see cref="ApiJsonContext"/>) for answers and the OpenAPI document.</summary>
+    public static IServiceCollection AddActorsApiJson(this IServiceCollection services) =>
+        services.ConfigureHttpJsonOptions(options => ApiJsonContext.Configure(options.SerializerOptions));
+
     /// <summary>
-    /// The error handling every request passes first (before static files and endpoints): request problems become 400
-    /// problem details, paths no client can mean (control characters) are refused, anything else is a problem-details 500.
+    /// The error handling every request passes first (before static files and endpoints): paths no client can mean
+    /// (control characters) are refused, a cluster that is not answering is a 503 (<see cref="ClusterUnavailableHandler"/>),
+    /// anything else unexpected a problem-details 500.
     /// </summary>
     public static WebApplication UseActorsRequestGuards(this WebApplication app)
     {
@@ -22,18 +29,12 @@ internal static class ActorsApi
         app.UseRateLimiter();
         app.Use(async (context, next) =>
         {
-            try
+            if (HasControlCharacters(context.Request.Path.Value))
             {
-                if (HasControlCharacters(context.Request.Path.Value))
-                {
-                    throw new RequestProblem("The path contains control characters; ids are printable text.");
-                }
-                await next(context);
+                await ApiProblems.BadPath().ExecuteAsync(context);
+                return;
             }
-            catch (RequestProblem problem) when (!context.Response.HasStarted)
-            {
-                await RequestProblem.ToResult(problem.Message, problem.StatusCode).ExecuteAsync(context);
-            }
+            await next(context);
         });
         return app;
     }
@@ -48,108 +49,131 @@ internal static class ActorsApi
         });
 
         var items = app.MapGroup("/items").WithTags("Items");
-        items.MapPut("/{itemId}", PutItemAsync).AddEndpointFilter(ApiKeyFilter.RequireKeyAsync);
-        items.MapGet("/{itemId}", GetItemAsync);
-        items.MapGet("/{itemId}/similar", GetSimilarAsync);
+        items.MapPut("/{itemId}", PutItemAsync).WithName("PutItem").WithSummary("Create or replace an item; searchable when this returns")
+            .WithJsonBody(typeof(ItemRequest)).AsWrite();
+        items.MapGet("/{itemId}", GetItemAsync).WithName("GetItem").WithSummary("An item with its whole text").AsRead().ProducesProblem(StatusCodes.Status404NotFound);
+        items.MapGet("/{itemId}/similar", GetSimilarAsync).WithName("GetSimilarItems").WithSummary("The items nearest to an item, best first, itself excluded")
+            .AsRead().ProducesProblem(StatusCodes.Status404NotFound);
 
-        app.MapPost("/events", PostEventsAsync).WithTags("Events").AddEndpointFilter(ApiKeyFilter.RequireKeyAsync);
+        app.MapPost("/events", PostEventsAsync).WithTags("Events").WithName("PostEvents")
+            .WithSummary("Publish one event object or an array of them; applied whole or not at all")
+            .WithJsonBody(typeof(EventRequest), typeof(EventRequest[])).AsWrite();
 
         var users = app.MapGroup("/users").WithTags("Users");
-        users.MapGet("/{userId}/history", GetHistoryAsync);
-        users.MapGet("/{userId}/recommendations", GetRecommendationsAsync);
+        users.MapGet("/{userId}/history", GetHistoryAsync).WithName("GetHistory").WithSummary("A user's interactions, oldest first").AsRead();
+        users.MapGet("/{userId}/recommendations", GetRecommendationsAsync).WithName("GetRecommendations")
+            .WithSummary("Items for a user, best first, nothing from the history").AsRead();
         return app;
     }
 
-    private static async Task<IResult> PutItemAsync(string itemId, HttpRequest request, IClusterClient client, IOptions<ItemOptions> itemOptions, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ItemResponse>, ValidationProblem, ProblemHttpResult>> PutItemAsync(
+        string itemId, HttpRequest request, IClusterClient client, IOptions<ItemOptions> itemOptions, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
-        RequestParsing.RequireId(itemId, "itemId");
-        using var body = await RequestParsing.ReadJsonAsync(request, api.Value.MaxBodyBytes, cancellationToken);
-        if (body.RootElement.ValueKind != JsonValueKind.Object)
+        if (RequestValidation.ValidateId(itemId, "itemId") is { } badId)
         {
-            throw new RequestProblem("The body must be an object: {\"text\": \"...\"}.");
+            return badId;
         }
-        var text = RequestParsing.RequireString(body.RootElement, "text", "body");
-        if (ItemValidation.CheckText(text, itemOptions.Value.MaxTextLength) is { } problem)
+        var body = await JsonBody.ReadAsync(request, ApiJsonContext.Default.ItemRequest, "item", api.Value.MaxBodyBytes, cancellationToken);
+        if (body.Refused is { } refused)
         {
-            throw new RequestProblem(problem);
+            return refused;
         }
-        var item = await client.GetGrain<IItemGrain>(itemId).UpsertAsync(text, cancellationToken);
+        if ((body.Invalid ?? RequestValidation.Validate(body.Value, itemOptions.Value.MaxTextLength)) is { } invalid)
+        {
+            return invalid;
+        }
+        var item = await client.GetGrain<IItemGrain>(itemId).UpsertAsync(body.Value.Text, cancellationToken);
         return TypedResults.Ok(new ItemResponse(item.ItemId, item.Text));
     }
 
-    private static async Task<IResult> GetItemAsync(string itemId, IClusterClient client)
+    private static async Task<Results<Ok<ItemResponse>, ValidationProblem, ProblemHttpResult>> GetItemAsync(string itemId, IClusterClient client)
     {
-        RequestParsing.RequireId(itemId, "itemId");
+        if (RequestValidation.ValidateId(itemId, "itemId") is { } badId)
+        {
+            return badId;
+        }
         var item = await client.GetGrain<IItemGrain>(itemId).GetAsync();
-        return item is null ? NotFound($"Item '{itemId}' does not exist.") : TypedResults.Ok(new ItemResponse(item.ItemId, item.Text));
+        return item is null ? ApiProblems.NotFound($"Item '{itemId}' does not exist.") : TypedResults.Ok(new ItemResponse(item.ItemId, item.Text));
     }
 
-    private static async Task<IResult> GetSimilarAsync(string itemId, string? k, IClusterClient client, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SimilarItemsResponse>, ValidationProblem, ProblemHttpResult>> GetSimilarAsync(
+        string itemId, string? k, IClusterClient client, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
-        RequestParsing.RequireId(itemId, "itemId");
-        var count = RequestParsing.ParseK(k, api.Value.MaxK);
+        var badK = RequestValidation.ValidateK(k, api.Value.MaxK, out var count);
+        if ((RequestValidation.ValidateId(itemId, "itemId") ?? badK) is { } invalid)
+        {
+            return invalid;
+        }
         var similar = await client.GetGrain<IRetrievalGrain>(0).SimilarAsync(itemId, count, cancellationToken);
         return similar is null
-            ? NotFound($"Item '{itemId}' does not exist.")
+            ? ApiProblems.NotFound($"Item '{itemId}' does not exist.")
             : TypedResults.Ok(new SimilarItemsResponse(itemId, ToResponse(similar.Items, api.Value.AnswerTextLength), similar.Partial));
     }
 
-    private static async Task<IResult> PostEventsAsync(HttpRequest request, IClusterClient client, EventPublisher publisher, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<EventsAccepted>, ValidationProblem, ProblemHttpResult>> PostEventsAsync(
+        HttpRequest request, IClusterClient client, EventPublisher publisher, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
         var limits = api.Value;
-        using var body = await RequestParsing.ReadJsonAsync(request, limits.MaxBodyBytes, cancellationToken);
-        var root = body.RootElement;
-        var now = DateTimeOffset.UtcNow;
-        var events = new List<InteractionEvent>();
-        switch (root.ValueKind)
+        var body = await JsonBody.ReadEventsAsync(request, limits.MaxBodyBytes, cancellationToken);
+        if (body.Refused is { } refused)
         {
-            case JsonValueKind.Object:
-                events.Add(RequestParsing.ReadEvent(root, "event", now, limits));
-                break;
-            case JsonValueKind.Array:
-                var length = root.GetArrayLength();
-                if (length == 0)
-                {
-                    throw new RequestProblem("The array holds no events.");
-                }
-                if (length > limits.MaxEventsPerRequest)
-                {
-                    throw new RequestProblem($"The array holds {length} events; at most {limits.MaxEventsPerRequest} are accepted per request.");
-                }
-                var index = 0;
-                foreach (var element in root.EnumerateArray())
-                {
-                    events.Add(RequestParsing.ReadEvent(element, $"events[{index++}]", now, limits));
-                }
-                break;
-            default:
-                throw new RequestProblem("The body must be one event object or an array of them.");
+            return refused;
+        }
+        var now = DateTimeOffset.UtcNow;
+        if ((body.Invalid ?? RequestValidation.Validate(body.Value, now, limits)) is { } invalid)
+        {
+            return invalid;
         }
 
         // Every item must exist before anything is published: a request is applied whole or not at all.
+        var events = RequestValidation.ToEvents(body.Value, now);
         var itemIds = events.Select(e => e.ItemId).Distinct(StringComparer.Ordinal).ToArray();
         var found = await Task.WhenAll(itemIds.Select(id => client.GetGrain<IItemGrain>(id).GetAsync()));
-        var unknown = itemIds.Where((_, i) => found[i] is null).ToArray();
-        if (unknown.Length > 0)
+        var unknown = itemIds.Where((_, i) => found[i] is null).ToHashSet(StringComparer.Ordinal);
+        if (unknown.Count > 0)
         {
-            throw new RequestProblem($"Unknown item id{(unknown.Length > 1 ? "s" : "")}: {string.Join(", ", unknown.Take(10).Select(u => $"'{u}'"))}{(unknown.Length > 10 ? $" and {unknown.Length - 10} more" : "")}; nothing was applied.");
+            return UnknownItems(body.Value, unknown);
         }
 
         await publisher.PublishAsync(events, cancellationToken);
-        return TypedResults.Accepted((string?)null, new EventsAccepted(events.Count));
+        return TypedResults.Accepted((string?)null, new EventsAccepted(events.Length));
     }
 
-    private static async Task<IResult> GetHistoryAsync(string userId, IClusterClient client)
+    /// <summary>A 400 naming each event whose item does not exist (the first of each id), and every such id in the detail.</summary>
+    private static ValidationProblem UnknownItems(EventBatch batch, HashSet<string> unknown)
     {
-        RequestParsing.RequireId(userId, "userId");
+        var errors = new ValidationErrors();
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < batch.Events.Count; i++)
+        {
+            if (unknown.Contains(batch.Events[i].ItemId) && named.Add(batch.Events[i].ItemId))
+            {
+                errors.Add($"{batch.PathOf(i)}.itemId", $"{batch.PathOf(i)}.itemId '{batch.Events[i].ItemId}' is not a known item.");
+            }
+        }
+        var ids = named.Take(10).Select(u => $"'{u}'");
+        return errors.ToProblem(
+            $"Unknown item id{(named.Count > 1 ? "s" : "")}: {string.Join(", ", ids)}{(named.Count > 10 ? $" and {named.Count - 10} more" : "")}; nothing was applied.");
+    }
+
+    private static async Task<Results<Ok<HistoryResponse>, ValidationProblem>> GetHistoryAsync(string userId, IClusterClient client)
+    {
+        if (RequestValidation.ValidateId(userId, "userId") is { } badId)
+        {
+            return badId;
+        }
         var history = await client.GetGrain<IUserGrain>(userId).GetHistoryAsync();
         return TypedResults.Ok(new HistoryResponse(userId, history.Select(h => h.ItemId).ToArray(), history.Select(h => h.EventId).ToArray()));
     }
 
-    private static async Task<IResult> GetRecommendationsAsync(string userId, string? k, IClusterClient client, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<RecommendationsResponse>, ValidationProblem>> GetRecommendationsAsync(
+        string userId, string? k, IClusterClient client, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
-        RequestParsing.RequireId(userId, "userId");
-        var count = RequestParsing.ParseK(k, api.Value.MaxK);
+        var badK = RequestValidation.ValidateK(k, api.Value.MaxK, out var count);
+        if ((RequestValidation.ValidateId(userId, "userId") ?? badK) is { } invalid)
+        {
+            return invalid;
+        }
         var recommendations = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, count, cancellationToken);
         return TypedResults.Ok(new RecommendationsResponse(userId, ToResponse(recommendations.Items, api.Value.AnswerTextLength), recommendations.Source, recommendations.Partial));
     }
@@ -179,7 +203,4 @@ internal static class ActorsApi
         var cut = char.IsHighSurrogate(text[length - 1]) ? length - 1 : length;
         return string.Concat(text.AsSpan(0, cut), "…");
     }
-
-    private static ProblemHttpResult NotFound(string detail) =>
-        TypedResults.Problem(title: "Not found.", detail: detail, statusCode: StatusCodes.Status404NotFound);
 }

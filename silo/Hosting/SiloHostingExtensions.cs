@@ -42,6 +42,7 @@ internal static class SiloHostingExtensions
                 "Api:RateLimit: PermitsPerSecond (and LoopbackPermitsPerSecond) times BurstSeconds must not exceed 2147483647, the largest bucket.")
             .ValidateOnStart();
         builder.Services.AddActorsRateLimiting();
+        builder.Services.AddActorsApiJson();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.MaxBodyBytes ?? new ApiOptions().MaxBodyBytes);
 

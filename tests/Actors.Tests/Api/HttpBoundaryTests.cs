@@ -8,6 +8,7 @@ using Actors.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using static Actors.Tests.Api.ApiAssert;
 
 namespace Actors.Tests.Api;
 
@@ -15,18 +16,6 @@ namespace Actors.Tests.Api;
 public sealed class HttpBoundaryTests(BoundarySiloFactory silo) : IClassFixture<BoundarySiloFactory>
 {
     private readonly HttpClient _http = silo.CreateClient();
-
-    private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
-    private static Uri Url(string path) => new(path, UriKind.Relative);
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string mentions)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains(mentions, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
-    }
 
     [Theory]
     [InlineData("text/plain")]
@@ -78,29 +67,18 @@ public sealed class HttpBoundaryTests(BoundarySiloFactory silo) : IClassFixture<
     }
 
     [Theory]
-    [InlineData("attacker.example")]
-    [InlineData("rebound.attacker.example:5080")]
-    public async Task A_request_for_a_host_name_not_listed_is_refused(string host)
+    [InlineData("attacker.example", HttpStatusCode.BadRequest)]
+    [InlineData("rebound.attacker.example:5080", HttpStatusCode.BadRequest)]
+    [InlineData("localhost", HttpStatusCode.OK)]
+    [InlineData("127.0.0.1:5080", HttpStatusCode.OK)]
+    public async Task Only_requests_for_a_listed_host_name_are_served(string host, HttpStatusCode expected)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, Url($"/items/{silo.Seeded[0].Id}"));
         request.Headers.Host = host;
 
         using var response = await _http.SendAsync(request);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-    }
-
-    [Theory]
-    [InlineData("localhost")]
-    [InlineData("127.0.0.1:5080")]
-    public async Task A_request_for_a_loopback_host_name_is_served(string host)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url($"/items/{silo.Seeded[0].Id}"));
-        request.Headers.Host = host;
-
-        using var response = await _http.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expected, response.StatusCode);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Actors.Grains.Model;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using static Actors.Tests.Api.ApiAssert;
 
 namespace Actors.Tests.Api;
 
@@ -12,10 +13,6 @@ namespace Actors.Tests.Api;
 public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFactory>
 {
     private readonly HttpClient _http = silo.CreateClient();
-
-    private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
-    private static Uri Url(string path) => new(path, UriKind.Relative);
 
     private async Task<JsonElement> GetJsonAsync(string path)
     {
@@ -29,14 +26,6 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
 
     private Task<HttpResponseMessage> PutRawAsync(string path, byte[] body) =>
         _http.PutAsync(Url(path), new ByteArrayContent(body) { Headers = { ContentType = new("application/json") } });
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string mentions)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains(mentions, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
-    }
 
     private async Task<string[]> HistoryAsync(string userId) =>
         (await GetJsonAsync($"/users/{userId}/history")).GetProperty("items").EnumerateArray().Select(e => e.GetString()!).ToArray();
@@ -158,14 +147,21 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
         { "42", "one event object or an array" },
         { "[]", "no events" },
         { "[1]", "must be an object" },
-        { "{}", "'eventId' is missing" },
-        { """{"eventId":"a","userId":"u"}""", "'itemId' is missing" },
-        { """{"eventId":7,"userId":"u","itemId":"i"}""", "'eventId' must be a string" },
-        { """{"eventId":"a","userId":null,"itemId":"i"}""", "'userId' must be a string" },
+        { "{}", "event.eventId is missing" },
+        { """{"eventId":"a","userId":"u"}""", "event.itemId is missing" },
+        { """{"eventId":7,"userId":"u","itemId":"i"}""", "event.eventId must be a string, not a number" },
+        { """{"eventId":"a","userId":null,"itemId":"i"}""", "event.userId must be a string, not null" },
         { """{"eventId":"a","userId":"","itemId":"i"}""", "userId must be a non-empty string" },
         { """{"eventId":"a","userId":"u\u0001","itemId":"i"}""", "control" },
         { """{"eventId":"a","userId":"u","itemId":"i","timestamp":"yesterday"}""", "ISO-8601" },
         { """{"eventId":"a","userId":"u","itemId":"i","timestamp":5}""", "ISO-8601" },
+        { """{"eventId":"a","userId":"u","itemId":"i","extra":1}""", "event.extra is not a field of event" },
+        { """{"EVENTID":"a","userId":"u","itemId":"i"}""", "event.EVENTID is not a field of event; the fields are eventId, userId and itemId (timestamp optional)" },
+        { """{"eventId":"a","eventId":"b","userId":"u","itemId":"i"}""", "event.eventId appears more than once" },
+        { """[{"eventId":"a","userId":"u","itemId":"i"},{"eventId":"b","userId":"u","itemId":{}}]""", "events[1].itemId must be a string, not an object" },
+        { """[{"eventId":"a","userId":"u","itemId":"i"},{"eventId":"b","userId":"u","itemId":"i","timestamp":"soon"}]""", "events[1].timestamp must be an ISO-8601" },
+        { """{"eventId":"a","userId":"u","itemId":NaN}""", "not valid JSON at event.itemId" },
+        { """{"eventId":"a","userId":"u\ud800","itemId":"i"}""", "event.userId is not valid Unicode text" },
     };
 
     [Theory]
@@ -189,7 +185,7 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
             (Encoding.UTF8.GetBytes("{\"text\": 5}"), "must be a string"),
             (Encoding.UTF8.GetBytes("{\"text\": \"\"}"), "non-empty"),
             (Encoding.UTF8.GetBytes("{\"text\": \"   \"}"), "non-empty"),
-            (Encoding.UTF8.GetBytes("{}"), "'text' is missing"),
+            (Encoding.UTF8.GetBytes("{}"), "item.text is missing"),
             (Encoding.UTF8.GetBytes("[\"text\"]"), "must be an object"),
             (Encoding.UTF8.GetBytes($"{{\"text\": \"{new string('x', 2001)}\"}}"), "at most 2000"),
             (new byte[] { (byte)'{', (byte)'"', (byte)'t', (byte)'e', (byte)'x', (byte)'t', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}' }, "not valid"),
@@ -199,6 +195,73 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
             await AssertProblemAsync(await PutRawAsync($"/items/{id}", body), HttpStatusCode.BadRequest, mentions);
         }
         await AssertProblemAsync(await _http.GetAsync(Url($"/items/{id}")), HttpStatusCode.NotFound, "does not exist");
+    }
+
+    [Fact]
+    public async Task A_refused_field_is_the_key_of_the_problem_and_every_bad_event_of_a_batch_is_named()
+    {
+        var ahead = DateTimeOffset.UtcNow.AddDays(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var body = $$"""[{"eventId":"a","userId":"u","itemId":"{{silo.Seeded[0].Id}}"},{"eventId":"","userId":"u","itemId":"i"},{"eventId":"c","userId":"u","itemId":"i","timestamp":"{{ahead}}"}]""";
+
+        using var response = await PostRawAsync("/events", body);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "events[2].timestamp");
+        var errors = problem.GetProperty("errors").EnumerateObject().ToDictionary(e => e.Name, e => e.Value[0].GetString()!);
+        Assert.Equal(["events[1].eventId", "events[2].timestamp"], errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("Api:MaxClockSkew", errors["events[2].timestamp"], StringComparison.Ordinal);
+        Assert.Contains("events[1].eventId must be a non-empty string", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_items_are_named_by_the_events_that_sent_them()
+    {
+        var missing = Fresh("no-such-item");
+        var body = JsonSerializer.Serialize(new object[] { new { eventId = Fresh("e"), userId = "u", itemId = silo.Seeded[0].Id }, new { eventId = Fresh("e"), userId = "u", itemId = missing } });
+
+        using var response = await PostRawAsync("/events", body);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, $"Unknown item id: '{missing}'; nothing was applied.");
+        Assert.Equal(["events[1].itemId"], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+    }
+
+    /// <summary>The wire names are the contract the README documents and the page reads: exactly these, camelCase.</summary>
+    [Fact]
+    public async Task Answers_have_exactly_the_documented_fields()
+    {
+        static string[] Names(JsonElement e) => e.EnumerateObject().Select(p => p.Name).ToArray();
+        var userId = Fresh("user");
+
+        using var accepted = await _http.PostAsJsonAsync(Url("/events"), new { eventId = Fresh("e"), userId, itemId = silo.Seeded[0].Id });
+        Assert.Equal(["accepted"], Names(await accepted.Content.ReadFromJsonAsync<JsonElement>()));
+        await Eventually.MatchesAsync(() => HistoryAsync(userId), h => h.Length == 1, "the event in the history");
+
+        var recommendations = await GetJsonAsync($"/users/{userId}/recommendations?k=3");
+        Assert.Equal(["userId", "items", "source", "partial"], Names(recommendations));
+        Assert.Equal(["itemId", "score", "text"], Names(recommendations.GetProperty("items")[0]));
+        Assert.False(recommendations.GetProperty("partial").GetBoolean());
+        Assert.Equal(["itemId", "items", "partial"], Names(await GetJsonAsync($"/items/{silo.Seeded[0].Id}/similar?k=3")));
+        Assert.Equal(["userId", "items", "eventIds"], Names(await GetJsonAsync($"/users/{userId}/history")));
+        Assert.Equal(["itemId", "text"], Names(await GetJsonAsync($"/items/{silo.Seeded[0].Id}")));
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_states_each_endpoints_answers_and_bodies()
+    {
+        var document = await GetJsonAsync("/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+
+        var post = paths.GetProperty("/events").GetProperty("post");
+        Assert.Equal(["202", "400", "401", "413", "415", "429", "503"], post.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
+        // One event object or an array of them.
+        var oneOf = post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("oneOf");
+        Assert.Equal(2, oneOf.GetArrayLength());
+        Assert.Equal("date-time", oneOf[0].GetProperty("properties").GetProperty("timestamp").GetProperty("format").GetString());
+        Assert.Equal(["eventId", "itemId", "userId"], oneOf[0].GetProperty("required").EnumerateArray().Select(r => r.GetString()).Order(StringComparer.Ordinal));
+        var recommend = paths.GetProperty("/users/{userId}/recommendations").GetProperty("get").GetProperty("responses");
+        Assert.Equal(["200", "400", "429", "503"], recommend.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
+        var schema = document.GetProperty("components").GetProperty("schemas").GetProperty("RecommendationsResponse");
+        Assert.Equal(["items", "partial", "source", "userId"], schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["itemId", "items", "partial"], document.GetProperty("components").GetProperty("schemas").GetProperty("SimilarItemsResponse").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
     }
 
     [Theory]

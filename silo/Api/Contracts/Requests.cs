@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace Actors.Silo.Api.Contracts;
+
+/// <summary>The body of <c>PUT /items/{itemId}</c>.</summary>
+public sealed record ItemRequest(string Text);
+
+/// <summary>
+/// One event of <c>POST /events</c> (the body is one of these or an array of them). An event without a
+/// <c>timestamp</c> (or with null) is stamped on arrival.
+/// </summary>
+public sealed record EventRequest(
+    string EventId,
+    string UserId,
+    string ItemId,
+    [property: JsonConverter(typeof(TimestampConverter))] DateTimeOffset? Timestamp = null);
