@@ -1,17 +1,18 @@
 using System.CommandLine;
 using System.Globalization;
 using Actors.Dataset;
+using Actors.Hosting;
 using Actors.Ingest;
 using Spectre.Console;
 
 namespace Actors.Client.Commands;
 
-/// <summary>The <c>actors</c> command line: import, recommend, history, similar, evaluate.</summary>
+/// <summary>The <c>actors</c> command line: import, recommend, history, similar.</summary>
 internal static class ActorsCommandLine
 {
     private static readonly Option<string?> GatewayOption = new("--gateway")
     {
-        Description = "Gateway port of a silo on this machine (default: Orleans:GatewayPort in appsettings.json).",
+        Description = $"Gateway port of a silo on this machine (default: Orleans:GatewayPort, {new ActorsClusterOptions().GatewayPort} unless configured).",
         Recursive = true,
     };
 
@@ -32,7 +33,6 @@ internal static class ActorsCommandLine
             RecommendCommand(),
             HistoryCommand(),
             SimilarCommand(),
-            EvaluateCommand.Create(),
         };
         return root;
     }

@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using Orleans.Connections.Security;
 
-namespace Actors.Grains.Hosting;
+namespace Actors.Hosting;
 
 /// <summary>Orleans' own TLS (Microsoft.Orleans.Connections.Security) as <see cref="ClusterTlsOptions"/> configures it.</summary>
 public static class ClusterTlsExtensions
