@@ -115,7 +115,9 @@ public sealed class ClusterTlsTests : IAsyncLifetime
 
     private async Task<IHost> StartClientAsync(Dictionary<string, string?> settings, CancellationToken cancellationToken = default)
     {
-        var builder = Host.CreateApplicationBuilder();
+        // Exactly these settings: not the appsettings files of the output folder, whose production profile would choose
+        // Azure Table membership and Azure Queue streams.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Orleans:GatewayPort"] = _gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
