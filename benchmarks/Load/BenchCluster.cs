@@ -1,4 +1,5 @@
 using Actors.Grains.Hosting;
+using Actors.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Actors.Dataset;
+using Actors.Hosting;
 using Actors.Ingest;
 using Spectre.Console;
 
@@ -11,7 +12,7 @@ internal static class ActorsCommandLine
 {
     private static readonly Option<string?> GatewayOption = new("--gateway")
     {
-        Description = "Gateway port of a silo on this machine (default: Orleans:GatewayPort in appsettings.json).",
+        Description = $"Gateway port of a silo on this machine (default: Orleans:GatewayPort, {new ActorsClusterOptions().GatewayPort} unless configured).",
         Recursive = true,
     };
 

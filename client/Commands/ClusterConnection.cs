@@ -1,10 +1,7 @@
-using Actors.Grains.Hosting;
-using Azure.Data.Tables;
-using Microsoft.Extensions.Configuration;
+using Actors.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
 
 namespace Actors.Client.Commands;
 
@@ -20,37 +17,11 @@ internal static class ClusterConnection
         });
         // The console is the command's output: only problems from the host and Orleans belong there.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Orleans", LogLevel.Warning);
-        var section = builder.Configuration.GetSection("Orleans");
-        var gatewayPort = section.GetValue("GatewayPort", 30000);
-        if (gateway is not null)
-        {
-            gatewayPort = int.Parse(gateway, System.Globalization.CultureInfo.InvariantCulture);
-        }
-        var configuration = builder.Configuration;
-        builder.UseOrleansClient(client =>
-        {
-            // The same keys as the silo: Orleans:Membership chooses localhost or Azure Table membership, Streams:Provider the stream.
-            if (string.Equals(section["Membership"], "AzureTable", StringComparison.OrdinalIgnoreCase))
-            {
-                var connectionString = AzureStorageConnection.Require(configuration, "Orleans:Membership=AzureTable");
-                client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
-                client.Configure<ClusterOptions>(o =>
-                {
-                    o.ServiceId = section.GetValue("ServiceId", "actors")!;
-                    o.ClusterId = section.GetValue("ClusterId", "actors-local")!;
-                });
-            }
-            else
-            {
-                client.UseLocalhostClustering(
-                    gatewayPort,
-                    serviceId: section.GetValue("ServiceId", "actors")!,
-                    clusterId: section.GetValue("ClusterId", "actors-local")!);
-            }
-            // Orleans:Tls as the silos have it: a cluster with TLS refuses a client without a trusted certificate.
-            client.UseActorsTls(configuration);
-            client.AddActorsStreams(configuration);
-        });
+        int? gatewayOverride = gateway is null ? null : int.Parse(gateway, System.Globalization.CultureInfo.InvariantCulture);
+        var gatewayPort = gatewayOverride ?? ActorsClusterOptions.Read(builder.Configuration).GatewayPort;
+        // The silos' own keys (Actors.Hosting): Orleans:Membership, Orleans:Tls (a cluster with TLS refuses a client
+        // without a trusted certificate) and Streams:Provider, for the events this client publishes.
+        builder.UseOrleansClient(client => client.UseActorsCluster(builder.Configuration, gatewayOverride));
         var host = builder.Build();
         try
         {

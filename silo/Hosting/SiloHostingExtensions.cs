@@ -1,9 +1,9 @@
 using System.Net;
 using Actors.Grains.Hosting;
+using Actors.Hosting;
 using Actors.Ingest;
 using Actors.Silo.Api;
 using Actors.Silo.Import;
-using Azure.Data.Tables;
 using Orleans.Configuration;
 
 namespace Actors.Silo.Hosting;
@@ -13,14 +13,13 @@ internal static class SiloHostingExtensions
 {
     public static WebApplicationBuilder AddActorsSilo(this WebApplicationBuilder builder)
     {
-        var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
-        RequireClusterBoundary(builder.Configuration, siloOptions);
+        RequireClusterBoundary(builder.Configuration, ActorsClusterOptions.Read(builder.Configuration));
         builder.UseOrleans(silo =>
         {
-            silo.UseActorsClustering(siloOptions);
-            silo.UseActorsTls(builder.Configuration);
+            // Membership, TLS and the event stream as clients have them (Actors.Hosting), then the grains and their state.
+            silo.UseActorsCluster(builder.Configuration);
             silo.AddActors();
-            silo.AddActorsProviders();
+            silo.AddActorsGrainStorage(builder.Configuration);
             // Orleans' own memory-pressure shedding of idle activations (off unless Orleans:GrainCollection says so).
             silo.Services.Configure<GrainCollectionOptions>(builder.Configuration.GetSection("Orleans:GrainCollection"));
         });
@@ -61,7 +60,7 @@ internal static class SiloHostingExtensions
     /// (a DNS-rebinding page could then drive the API from a browser inside the network), or Orleans ports off loopback
     /// without TLS where <c>Orleans:Tls:RequiredOffLoopback</c> (anyone reaching them could call any grain method).
     /// </summary>
-    private static void RequireClusterBoundary(ConfigurationManager configuration, SiloOptions silo)
+    private static void RequireClusterBoundary(ConfigurationManager configuration, ActorsClusterOptions silo)
     {
         if (configuration.GetValue<bool>($"{ApiOptions.Section}:{nameof(ApiOptions.RequireAllowedHosts)}"))
         {
@@ -79,33 +78,5 @@ internal static class SiloHostingExtensions
             throw new InvalidOperationException(
                 $"Orleans:AdvertisedIPAddress is {silo.AdvertisedIPAddress}, off loopback, and Orleans:Tls:RequiredOffLoopback is set, but TLS is off: set Orleans:Tls:Enabled=true with Orleans:Tls:CertificatePath (or CertificateSubject) so that only holders of a trusted certificate reach the silo and gateway ports.");
         }
-    }
-
-    /// <summary>Membership as <c>Orleans:Membership</c> chooses it, on the configured silo and gateway ports.</summary>
-    private static ISiloBuilder UseActorsClustering(this ISiloBuilder silo, SiloOptions options)
-    {
-        switch (options.Membership)
-        {
-            case ClusteringProvider.Localhost:
-                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
-                break;
-            case ClusteringProvider.AzureTable:
-                if (!IPAddress.TryParse(options.AdvertisedIPAddress, out var address))
-                {
-                    throw new InvalidOperationException($"Orleans:AdvertisedIPAddress '{options.AdvertisedIPAddress}' is not an IP address.");
-                }
-                var connectionString = AzureStorageConnection.Require(silo.Configuration, "Orleans:Membership=AzureTable");
-                silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
-                silo.Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = options.ClusterId;
-                    o.ServiceId = options.ServiceId;
-                });
-                silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
-                break;
-            default:
-                throw new InvalidOperationException($"Orleans:Membership '{options.Membership}' is not one of Localhost, AzureTable.");
-        }
-        return silo;
     }
 }

@@ -1,7 +1,8 @@
+using Actors.Hosting;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
 
 namespace Actors.Chaos;
 
@@ -36,15 +37,16 @@ internal sealed class ClusterProbe : IAsyncDisposable
     public static async Task<ClusterProbe> ConnectAsync(string connectionString, string clusterId, string serviceId)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleansClient(client =>
+        // The silos' own keys, read by the silos' own set-up (Actors.Hosting); the probe publishes no events, so the
+        // in-memory stream it gets is never used.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = clusterId;
-                o.ServiceId = serviceId;
-            });
+            [$"ConnectionStrings:{AzureStorageConnection.Name}"] = connectionString,
+            [$"{ActorsClusterOptions.Section}:{nameof(ActorsClusterOptions.Membership)}"] = nameof(ClusteringProvider.AzureTable),
+            [$"{ActorsClusterOptions.Section}:{nameof(ActorsClusterOptions.ClusterId)}"] = clusterId,
+            [$"{ActorsClusterOptions.Section}:{nameof(ActorsClusterOptions.ServiceId)}"] = serviceId,
         });
+        builder.UseOrleansClient(client => client.UseActorsCluster(builder.Configuration));
         var host = builder.Build();
         await host.StartAsync();
         return new ClusterProbe(host);

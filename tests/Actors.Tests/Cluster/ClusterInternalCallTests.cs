@@ -1,10 +1,10 @@
 using Actors.Grains.Encoding;
-using Actors.Grains.Hosting;
 using Actors.Grains.Index;
 using Actors.Grains.Items;
 using Actors.Grains.Popularity;
 using Actors.Grains.Transitions;
 using Actors.Grains.Users;
+using Actors.Tests.Infrastructure;
 using Orleans.TestingHost;
 
 namespace Actors.Tests.Cluster;
@@ -21,23 +21,9 @@ public sealed class ClusterInternalCallTests : IAsyncLifetime
 
     private IClusterClient Client => _cluster!.Client;
 
-    public async Task InitializeAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddActors().AddActorsInMemoryProviders());
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => _cluster = await TestClusters.StartAsync(1, new Dictionary<string, string?>());
 
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.StopAllSilosAsync();
-            await _cluster.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => TestClusters.StopAsync(_cluster);
 
     [Fact]
     public async Task An_external_client_cannot_write_past_the_checks()

@@ -2,6 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Actors.Grains.Hosting;
+using Actors.Hosting;
+using Actors.Silo.Hosting;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -113,11 +115,18 @@ public sealed class ClusterTlsTests : IAsyncLifetime
 
     private async Task<IHost> StartClientAsync(Dictionary<string, string?> settings, CancellationToken cancellationToken = default)
     {
-        var builder = Host.CreateApplicationBuilder();
+        // Exactly these settings: not the appsettings files of the output folder, whose production profile would choose
+        // Azure Table membership and Azure Queue streams.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orleans:GatewayPort"] = _gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:ServiceId"] = _clusterId,
+            ["Orleans:ClusterId"] = _clusterId,
+        });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.UseOrleansClient(client => client
-            .UseLocalhostClustering(_gatewayPort, serviceId: _clusterId, clusterId: _clusterId)
-            .UseActorsTls(builder.Configuration));
+        // The command-line client's own set-up: membership, Orleans:Tls and the stream from configuration.
+        builder.UseOrleansClient(client => client.UseActorsCluster(builder.Configuration));
         var host = builder.Build();
         try
         {

@@ -1,7 +1,5 @@
 using Actors.Encoder;
-using Actors.Grains.Hosting;
 using Actors.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
@@ -18,8 +16,7 @@ public sealed class GpuRolePlacementTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSiloHost((silo, host) =>
+        _cluster = await TestClusters.StartAsync(2, new Dictionary<string, string?> { ["Orleans:TrustExternalClients"] = "true" }, siloSettings: silo =>
         {
             // The first silo created gets the GPU role; configuration is the only difference between the two.
             var gpu = _gpuSiloName.Length == 0 || _gpuSiloName == silo.SiloName;
@@ -27,24 +24,15 @@ public sealed class GpuRolePlacementTests : IAsyncLifetime
             {
                 _gpuSiloName = silo.SiloName;
             }
-            host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            return new Dictionary<string, string?>
             {
-                ["Orleans:TrustExternalClients"] = "true",
                 ["Encoder:GpuRole"] = gpu ? "true" : "false",
                 ["Encoder:ExecutionProvider"] = gpu ? "Cuda" : "Cpu",
-            });
+            };
         });
-        builder.ConfigureSilo((_, silo) => silo.AddActors().AddActorsInMemoryProviders());
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync()
-    {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
-    }
+    public Task DisposeAsync() => TestClusters.StopAsync(_cluster);
 
     private TextEncoder EncoderOf(InProcessSiloHandle silo) => _cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<TextEncoder>();
 

@@ -1,9 +1,7 @@
 using Actors.Dataset;
-using Actors.Grains.Hosting;
 using Actors.Grains.Placement;
 using Actors.Tests.Infrastructure;
 using Actors.VectorIndex;
-using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
 
 namespace Actors.Tests.Cluster;
@@ -25,26 +23,17 @@ public sealed class RetrievalDeadlineTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        _cluster = await TestClusters.StartAsync(2, new Dictionary<string, string?>
         {
             ["Orleans:TrustExternalClients"] = "true",
             ["Index:Shards"] = Shards.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Retrieval:ShardDeadline"] = Deadline.ToString(),
-        }));
-        builder.ConfigureSilo((_, silo) => silo.AddActors().AddActorsInMemoryProviders().AddIncomingGrainCallFilter<SlowSiloSearchFilter>());
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        }, silo => silo.AddIncomingGrainCallFilter<SlowSiloSearchFilter>());
         await Parallel.ForEachAsync(_items, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (item, ct) =>
             await Client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
     }
 
-    public async Task DisposeAsync()
-    {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
-    }
+    public Task DisposeAsync() => TestClusters.StopAsync(_cluster);
 
     [Fact]
     public async Task A_silo_that_misses_the_deadline_makes_the_answer_partial_and_the_other_silos_best_items_come_back()

@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
-using Actors.Grains.Hosting;
 using Actors.Grains.Model;
-using Microsoft.Extensions.Configuration;
+using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
@@ -19,27 +18,21 @@ public sealed class RollingModelDeployTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(2);
         var silos = 0;
-        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Orleans:TrustExternalClients"] = "true",
             ["Index:Shards"] = "4",
             ["Index:PendingInterval"] = "00:00:00.100",
+        };
+        _cluster = await TestClusters.StartAsync(2, settings, siloSettings: _ => new Dictionary<string, string?>
+        {
             // The first silo is still on the old model, the second already on the new one.
             ["Model:Path"] = Interlocked.Increment(ref silos) == 1 ? "" : "models/learn-scientific",
-        }));
-        builder.ConfigureSilo((_, silo) => silo.AddActors().AddActorsInMemoryProviders());
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        });
     }
 
-    public async Task DisposeAsync()
-    {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
-    }
+    public Task DisposeAsync() => TestClusters.StopAsync(_cluster);
 
     [Fact]
     public async Task Items_upserted_on_either_model_are_indexed_and_queries_are_compared_only_with_their_own_model()

@@ -197,15 +197,15 @@ public sealed class DurabilityTests
     }
 
     [Theory]
-    [InlineData("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + Actors.Grains.Hosting.AzureStorageConnection.DevelopmentAccountKey + ";BlobEndpoint=http://10.1.2.3:10000/devstoreaccount1;", true)]
-    [InlineData("DefaultEndpointsProtocol=https;AccountName=devstoreaccount1;AccountKey=" + Actors.Grains.Hosting.AzureStorageConnection.DevelopmentAccountKey + ";", true)]
+    [InlineData("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + Actors.Hosting.AzureStorageConnection.DevelopmentAccountKey + ";BlobEndpoint=http://10.1.2.3:10000/devstoreaccount1;", true)]
+    [InlineData("DefaultEndpointsProtocol=https;AccountName=devstoreaccount1;AccountKey=" + Actors.Hosting.AzureStorageConnection.DevelopmentAccountKey + ";", true)]
     [InlineData("UseDevelopmentStorage=true;DevelopmentStorageProxyUri=http://storage.example.com", true)]
-    [InlineData("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + Actors.Grains.Hosting.AzureStorageConnection.DevelopmentAccountKey + ";BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://localhost:10001/devstoreaccount1;", false)]
+    [InlineData("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + Actors.Hosting.AzureStorageConnection.DevelopmentAccountKey + ";BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://localhost:10001/devstoreaccount1;", false)]
     [InlineData("UseDevelopmentStorage=true", false)]
     [InlineData("DefaultEndpointsProtocol=https;AccountName=prod;AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net", false)]
     public void The_development_key_is_refused_off_loopback(string connectionString, bool refused)
     {
-        var check = () => Actors.Grains.Hosting.AzureStorageConnection.Check(connectionString);
+        var check = () => Actors.Hosting.AzureStorageConnection.Check(connectionString);
         if (refused)
         {
             Assert.Contains("development", Assert.Throws<InvalidOperationException>(check).Message, StringComparison.OrdinalIgnoreCase);

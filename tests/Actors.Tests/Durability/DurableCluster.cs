@@ -1,7 +1,6 @@
 using System.Globalization;
 using Actors.Dataset;
-using Actors.Grains.Hosting;
-using Microsoft.Extensions.Configuration;
+using Actors.Hosting;
 using Orleans.TestingHost;
 
 namespace Actors.Tests.Durability;
@@ -40,29 +39,15 @@ internal sealed class DurableCluster
 
     public async Task<InProcessTestCluster> StartAsync()
     {
-        var builder = new InProcessTestClusterBuilder(2);
+        var builder = Infrastructure.TestClusters.Builder(2, Settings, ConfigureSilo);
         builder.Options.ServiceId = _serviceId;
         builder.Options.ClusterId = $"{_serviceId}-{Guid.NewGuid():N}"[..40];
-        var settings = Settings;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
-        var configureSilo = ConfigureSilo;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddActors().AddActorsProviders();
-            configureSilo?.Invoke(silo);
-        });
-        builder.ConfigureClient(client => client.AddActorsStreams(configuration));
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;
     }
 
-    public static async Task StopAsync(InProcessTestCluster cluster)
-    {
-        await cluster.StopAllSilosAsync();
-        await cluster.DisposeAsync();
-    }
+    public static Task StopAsync(InProcessTestCluster cluster) => Infrastructure.TestClusters.StopAsync(cluster);
 
     public static IReadOnlyList<CatalogItem> Catalog(int count) =>
         UniSRecDataset.Load(Infrastructure.RepositoryPaths.Scientific).Items.Take(count).ToArray();

@@ -1,7 +1,6 @@
 using Actors.Grains.Hosting;
 using Actors.Grains.Users;
 using Actors.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using Orleans.TestingHost;
@@ -21,31 +20,18 @@ public sealed class FaultyStorageCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(1);
         var settings = new Dictionary<string, string?> { ["Users:HistoryLength"] = "4", ["Users:RememberedEventIds"] = "10", ["Orleans:TrustExternalClients"] = "true" };
-        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
-        builder.ConfigureSilo((_, silo) =>
+        _cluster = await TestClusters.StartAsync(1, settings, silo =>
         {
-            silo.AddActors().AddActorsInMemoryProviders();
             silo.AddMemoryGrainStorage("actors-unfaulted");
             // Registered last, so the grains' "actors" storage is the injector over a real memory provider.
             silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Actors, (sp, _) =>
                 new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>("actors-unfaulted"), Storage));
         });
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
         await Parallel.ForEachAsync(Seeded, async (item, ct) => await Client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.StopAllSilosAsync();
-            await _cluster.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => TestClusters.StopAsync(_cluster);
 }
 
 /// <summary>

@@ -55,10 +55,10 @@ public sealed class DurableGuardedSiloFactory : GuardedSiloFactory
     {
         var settings = base.Settings();
         settings["ConnectionStrings:AzureStorage"] = Durability.AzureStorageEnvironment.ConnectionString;
-        settings["Storage:Provider"] = nameof(Actors.Grains.Hosting.GrainStorageProvider.AzureBlob);
+        settings["Storage:Provider"] = nameof(Actors.Hosting.GrainStorageProvider.AzureBlob);
         settings["Storage:Container"] = _container;
         settings["Orleans:ServiceId"] = _container; // the Azure queue names derive from it: a run of its own
-        settings["Streams:Provider"] = nameof(Actors.Grains.Hosting.EventStreamProvider.AzureQueue);
+        settings["Streams:Provider"] = nameof(Actors.Hosting.EventStreamProvider.AzureQueue);
         return settings;
     }
 }

@@ -1,13 +1,11 @@
 using Actors.Dataset;
-using Actors.Grains.Hosting;
-using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
 
 namespace Actors.Tests.Infrastructure;
 
 /// <summary>
 /// A real two-silo Orleans cluster in this process, configured exactly as the silo host configures itself
-/// (grains, ONNX encoder, memory storage, memory streams), seeded with the first items of the sample catalog.
+/// (grains, ONNX encoder, memory storage, memory streams: <see cref="TestClusters"/>), seeded with the first items of the sample catalog.
 /// </summary>
 public class ClusterFixture : IAsyncLifetime
 {
@@ -39,26 +37,13 @@ public class ClusterFixture : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(2);
-        var settings = Settings();
-        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
-        builder.ConfigureSilo((_, silo) => silo.AddActors().AddActorsInMemoryProviders());
-        builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        _cluster = await TestClusters.StartAsync(2, Settings());
 
         await Parallel.ForEachAsync(Seeded, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (item, ct) =>
             await Client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
     }
 
-    public virtual async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.StopAllSilosAsync();
-            await _cluster.DisposeAsync();
-        }
-    }
+    public virtual Task DisposeAsync() => TestClusters.StopAsync(_cluster);
 }
 
 [CollectionDefinition(Name)]

@@ -1,4 +1,6 @@
-namespace Actors.Grains.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace Actors.Hosting;
 
 /// <summary>What backs grain state.</summary>
 public enum GrainStorageProvider
@@ -30,6 +32,13 @@ public sealed class StorageOptions
 
     /// <summary>The blob container grain state is kept in (Azure naming: 3–63 lowercase letters, digits and hyphens). Default "actors-grains".</summary>
     public string Container { get; set; } = "actors-grains";
+
+    /// <summary>The section as configured, the defaults above where a key is missing.</summary>
+    public static StorageOptions Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(Section).Get<StorageOptions>() ?? new StorageOptions();
+    }
 }
 
 /// <summary>The event stream (section <c>Streams</c>).</summary>
@@ -61,4 +70,11 @@ public sealed class StreamsOptions
     /// (Azure Queue transactions when the stream is on Azure). Default 20 ms.
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The section as configured, the defaults above where a key is missing.</summary>
+    public static StreamsOptions Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(Section).Get<StreamsOptions>() ?? new StreamsOptions();
+    }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 
-namespace Actors.Grains.Hosting;
+namespace Actors.Hosting;
 
 /// <summary>
 /// The one Azure Storage connection string (<c>ConnectionStrings:AzureStorage</c>, environment

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace Actors.Grains.Hosting;
+namespace Actors.Hosting;
 
 /// <summary>
 /// Mutual TLS on the silo-to-silo and gateway ports (section <c>Orleans:Tls</c>), for silos and clients alike. Every

@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Configuration;
 using Orleans.Connections.Security;
 
-namespace Actors.Grains.Hosting;
+namespace Actors.Hosting;
 
 /// <summary>Orleans' own TLS (Microsoft.Orleans.Connections.Security) as <see cref="ClusterTlsOptions"/> configures it.</summary>
 public static class ClusterTlsExtensions
@@ -12,10 +12,9 @@ public static class ClusterTlsExtensions
     public static ISiloBuilder UseActorsTls(this ISiloBuilder silo, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        if (Read(configuration) is { } options)
+        if (Trust(configuration) is { } trust)
         {
-            var trust = new PeerTrust(options);
-            silo.UseTls(trust.Certificate, tls => trust.Apply(tls));
+            silo.UseTls(trust.Certificate, trust.Apply);
         }
         return silo;
     }
@@ -24,10 +23,9 @@ public static class ClusterTlsExtensions
     public static IClientBuilder UseActorsTls(this IClientBuilder client, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(client);
-        if (Read(configuration) is { } options)
+        if (Trust(configuration) is { } trust)
         {
-            var trust = new PeerTrust(options);
-            client.UseTls(trust.Certificate, tls => trust.Apply(tls));
+            client.UseTls(trust.Certificate, trust.Apply);
         }
         return client;
     }
@@ -36,11 +34,12 @@ public static class ClusterTlsExtensions
     public static bool IsTlsEnabled(IConfiguration configuration) =>
         configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>()?.Enabled == true;
 
-    private static ClusterTlsOptions? Read(IConfiguration configuration)
+    /// <summary>This process's certificate and trust rule when <c>Orleans:Tls:Enabled</c>; null otherwise.</summary>
+    private static PeerTrust? Trust(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var options = configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>() ?? new ClusterTlsOptions();
-        return options.Enabled ? options : null;
+        return options.Enabled ? new PeerTrust(options) : null;
     }
 
     /// <summary>This process's certificate and the rule for accepting the other side's.</summary>
