@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Actors.Grains.Model;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,7 +26,9 @@ public sealed class RollingModelDeployTests : IAsyncLifetime
             ["Index:Shards"] = "4",
             ["Index:PendingInterval"] = "00:00:00.100",
         };
-        _cluster = await TestClusters.StartAsync(2, settings, siloSettings: _ => new Dictionary<string, string?>
+        // Random placement puts item grains on both silos whatever the load: the default, resource-optimised placement
+        // prefers the silo the call arrives at, and this test needs items embedded by both models.
+        _cluster = await TestClusters.StartAsync(2, settings, silo => silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>(), siloSettings: _ => new Dictionary<string, string?>
         {
             // The first silo is still on the old model, the second already on the new one.
             ["Model:Path"] = Interlocked.Increment(ref silos) == 1 ? "" : "models/learn-scientific",
@@ -48,10 +51,17 @@ public sealed class RollingModelDeployTests : IAsyncLifetime
 
         var retrieval = client.GetGrain<IRetrievalGrain>(0);
         var versions = new HashSet<string>();
-        foreach (var probe in catalog.Take(12))
+        var probed = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var probe in catalog)
         {
             var query = (await client.GetGrain<IItemGrain>(probe.Id).GetEmbeddingsAsync())!;
             versions.Add(query.ModelVersion);
+            // Six probes per model are enough; the rest of the catalog only has to be indexed.
+            if (CollectionsMarshal.GetValueRefOrAddDefault(probed, query.ModelVersion, out _)++ >= 6)
+            {
+                continue;
+            }
+
             var answer = (await retrieval.SimilarAsync(probe.Id, catalog.Count))!;
             // Half the shards hold the other model's space: they are not compared with this query, and the answer says so.
             Assert.True(answer.Partial, $"the answer for {probe.Id} ({query.ModelVersion}) left out the other model's shards without saying partial");
