@@ -8,7 +8,8 @@ public sealed class ModelOptions
     /// <summary>
     /// Folder of a trained artifact (<c>model.safetensors</c> + <c>manifest.json</c>), relative to the binary's folder.
     /// Empty: no alignment model; item embeddings are the content embeddings and a user embedding is the mean of the
-    /// history's content embeddings (LEARN's "without alignment" baseline). Default empty.
+    /// history's content embeddings (LEARN's "without alignment" baseline). Default empty; appsettings.json sets the
+    /// shipped artifact, <c>models/learn-scientific</c>.
     /// </summary>
     public string? Path { get; set; }
 }
