@@ -23,6 +23,13 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
     /// <summary>Streams__MessageVisibilityTimeout: a stream message taken by a silo that dies comes back after this.</summary>
     private static readonly TimeSpan Visibility = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long an item may take to become retrievable after the faults: an upsert whose silo died between writing the
+    /// item and indexing it is loaded by its shard after Index:ExpectTimeout (1 min by default), so the check waits
+    /// that long and then some, and no longer than it has to once every item answers.
+    /// </summary>
+    private static readonly TimeSpan ItemPatience = TimeSpan.FromSeconds(90);
+
     private readonly string _apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
     private readonly string _runId = $"chaos{DateTime.UtcNow:HHmmss}{Random.Shared.Next(1000):D3}";
     private readonly string _logDirectory = Directory.CreateTempSubdirectory("actors-chaos-").FullName;
@@ -121,7 +128,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
         var survivor = alive[0];
         await using var probe = await ClusterProbe.ConnectAsync(connectionString, _clusterId, _runId);
         var histories = await load.VerifyEventsAsync(survivor, "after the faults");
-        var itemsLost = (await load.CheckItemsAsync(probe, survivor, TimeSpan.FromSeconds(30), "after the faults")).Keys.ToHashSet(StringComparer.Ordinal);
+        var itemsLost = (await load.CheckItemsAsync(probe, survivor, ItemPatience, "after the faults")).Keys.ToHashSet(StringComparer.Ordinal);
 
         // Quiet for a moment (transition counts are flushed every second), then the reference answers, then a burst of
         // new items acknowledged just before the whole cluster is SIGKILLed.
@@ -181,7 +188,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string siloDll, string da
         var silo = _silos[2];
         await using (var probe = await ClusterProbe.ConnectAsync(connectionString, _clusterId, _runId))
         {
-            itemsLost.UnionWith((await load.CheckItemsAsync(probe, silo, TimeSpan.FromSeconds(30), when)).Keys);
+            itemsLost.UnionWith((await load.CheckItemsAsync(probe, silo, ItemPatience, when)).Keys);
         }
         var historiesAfter = await load.HistoriesAsync(silo);
         var changedHistories = histories.Keys.Where(u => !histories[u].SequenceEqual(historiesAfter[u])).ToArray();
