@@ -39,22 +39,18 @@ public sealed class IndexFaultTests
         var catalog = DurableCluster.Catalog(12);
         var victim = catalog[5];
         FailShardCallOnce.Arm(victim.Id);
-        var cluster = await Cluster().StartAsync();
-        try
+        var durable = Cluster();
+        await durable.RunAsync(async cluster =>
         {
             var client = cluster.Client;
-            await Parallel.ForEachAsync(catalog.Where(c => c != victim), async (item, ct) => await client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
+            await DurableCluster.UpsertAsync(client, catalog.Where(c => c != victim));
             // The state write succeeds, the shard call fails: the caller sees an error, yet GET returns the item.
             await Assert.ThrowsAnyAsync<Exception>(() => client.GetGrain<IItemGrain>(victim.Id).UpsertAsync(victim.Text));
             Assert.False(FailShardCallOnce.IsArmed(victim.Id));
             Assert.Equal(victim.Text, (await client.GetGrain<IItemGrain>(victim.Id).GetAsync())?.Text);
 
             await AssertFoundWithoutRetryAsync(client, catalog, victim.Id);
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(cluster);
-        }
+        });
     }
 
     [Fact]
@@ -63,8 +59,8 @@ public sealed class IndexFaultTests
         var catalog = DurableCluster.Catalog(24);
         var victim = catalog[7];
         FailShardCallOnce.Arm(victim.Id);
-        var cluster = await Cluster().StartAsync();
-        try
+        var durable = Cluster();
+        await durable.RunAsync(async cluster =>
         {
             var client = cluster.Client;
             var encoder = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredService<Actors.Encoder.TextEncoder>();
@@ -76,11 +72,7 @@ public sealed class IndexFaultTests
             Assert.Equal(victim.Text, (await client.GetGrain<IItemGrain>(victim.Id).GetAsync())?.Text);
 
             await AssertFoundWithoutRetryAsync(client, catalog, victim.Id);
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(cluster);
-        }
+        });
     }
 
     /// <summary>Fails the first index-shard upsert (single or batch) that carries an armed item id; test-only.</summary>
