@@ -70,6 +70,18 @@ internal static class TestModels
         return events;
     }
 
+    /// <summary>A fresh user state with <paramref name="events"/> appended one by one, oldest first.</summary>
+    public static UserTowerState AppendedOneByOne(PreferenceModel model, IEnumerable<float[]> events)
+    {
+        var state = model.CreateUserState();
+        foreach (var item in events)
+        {
+            state.Append(item);
+        }
+
+        return state;
+    }
+
     public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double tolerance, string because)
     {
         Assert.Equal(expected.Length, actual.Length);
