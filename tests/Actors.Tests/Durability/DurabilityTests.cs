@@ -79,10 +79,8 @@ public sealed class DurabilityTests
     [Fact]
     public async Task Items_acknowledged_just_before_every_silo_dies_are_still_searchable_after_a_restart()
     {
-        var durable = new DurableCluster();
         // No snapshot will be taken: only the shards' journals can bring the items back.
-        durable.Settings["Index:JournalLimit"] = "1000";
-        durable.Settings["Index:SnapshotInterval"] = "01:00:00";
+        var durable = DurableCluster.WithoutSnapshots();
         var catalog = DurableCluster.Catalog(30);
 
         await durable.RunThenKillEverySiloAsync(cluster => DurableCluster.UpsertAsync(cluster.Client, catalog));
@@ -106,15 +104,13 @@ public sealed class DurabilityTests
         durable.Settings["Index:SnapshotInterval"] = "01:00:00";
         var catalog = DurableCluster.Catalog(240);
 
-        var (encoder, contents, before) = await durable.RunThenKillEverySiloAsync(async cluster =>
+        var (precomputed, before) = await durable.RunThenKillEverySiloAsync(async cluster =>
         {
-            var encoder = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredService<Actors.Encoder.TextEncoder>();
-            var contents = encoder.Encode([.. catalog.Select(c => c.Text)]);
-            var imported = await new CatalogImporter(cluster.Client) { BatchSize = 60 }
-                .ImportPrecomputedAsync(catalog, Array.ConvertAll(contents, c => (ReadOnlyMemory<float>)c), encoder.ModelVersion);
+            var precomputed = PrecomputedCatalog.Encode(cluster, catalog);
+            var imported = await precomputed.ImportAsync(cluster.Client, batchSize: 60);
             Assert.Equal(catalog.Count, imported.Stored);
             var before = await cluster.Client.GetGrain<IRetrievalGrain>(0).SimilarAsync(catalog[3].Id, 10);
-            return (encoder, contents, before);
+            return (precomputed, before);
         });
 
         await durable.RunAsync(async cluster =>
@@ -128,8 +124,7 @@ public sealed class DurabilityTests
                 Assert.Equal(item.Text, (await cluster.Client.GetGrain<IItemGrain>(item.Id).GetAsync())?.Text);
             }
             // Importing again after the restart finds everything stored and indexed.
-            var again = await new CatalogImporter(cluster.Client) { BatchSize = 60 }
-                .ImportPrecomputedAsync(catalog, Array.ConvertAll(contents, c => (ReadOnlyMemory<float>)c), encoder.ModelVersion);
+            var again = await precomputed.ImportAsync(cluster.Client, batchSize: 60);
             Assert.Equal(new ItemImportResult(0, catalog.Count, 0, 0), again);
         });
     }

@@ -37,7 +37,16 @@ internal sealed class DurableCluster
         };
     }
 
-    public async Task<InProcessTestCluster> StartAsync()
+    /// <summary>A cluster whose shards take no snapshot during a test: the items they hold are only in their journals.</summary>
+    public static DurableCluster WithoutSnapshots()
+    {
+        var durable = new DurableCluster();
+        durable.Settings["Index:JournalLimit"] = "1000";
+        durable.Settings["Index:SnapshotInterval"] = "01:00:00";
+        return durable;
+    }
+
+    private async Task<InProcessTestCluster> StartAsync()
     {
         var builder = Infrastructure.TestClusters.Builder(2, Settings, ConfigureSilo);
         builder.Options.ServiceId = _serviceId;
@@ -47,7 +56,7 @@ internal sealed class DurableCluster
         return cluster;
     }
 
-    public static Task StopAsync(InProcessTestCluster cluster) => Infrastructure.TestClusters.StopAsync(cluster);
+    private static Task StopAsync(InProcessTestCluster cluster) => Infrastructure.TestClusters.StopAsync(cluster);
 
     /// <summary>One run: starts a cluster, runs <paramref name="body"/> against it and stops it, whether the body passed or not.</summary>
     public async Task RunAsync(Func<InProcessTestCluster, Task> body) =>

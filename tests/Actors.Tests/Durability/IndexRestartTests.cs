@@ -114,10 +114,8 @@ public sealed class IndexRestartTests
     [Fact]
     public async Task A_reactivated_shard_answers_with_its_journalled_items_or_says_partial()
     {
-        var durable = new DurableCluster();
         // No snapshot is taken: the items are only in the shards' journals.
-        durable.Settings["Index:JournalLimit"] = "1000";
-        durable.Settings["Index:SnapshotInterval"] = "01:00:00";
+        var durable = DurableCluster.WithoutSnapshots();
         var catalog = DurableCluster.Catalog(30);
 
         await durable.RunThenKillEverySiloAsync(cluster => DurableCluster.UpsertAsync(cluster.Client, catalog));
