@@ -65,14 +65,6 @@ public sealed class TextEncoderTests(EncoderFixture fixture)
     }
 
     [Fact]
-    public void Constructor_MaxRunSizeBelowOne_ThrowsNamingIt()
-    {
-        var error = Assert.Throws<ArgumentException>(() => new TextEncoder(new EncoderOptions { MaxRunSize = 0 }));
-
-        Assert.Contains(nameof(EncoderOptions.MaxRunSize), error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Encode_ClsPooling_DiffersFromMeanPooling()
     {
         var mean = fixture.Mean.Encode(Weather);
@@ -157,12 +149,19 @@ public sealed class TextEncoderTests(EncoderFixture fixture)
         Vectors.Equal(fixture.Mean.Encode(Weather), encoder.Encode(Weather), 1e-4f);
     }
 
-    [Fact]
-    public void Constructor_InvalidOptions_ThrowsArgumentExceptionNamingTheSetting()
+    public static TheoryData<string, EncoderOptions> InvalidOptions => new()
     {
-        var error = Assert.Throws<ArgumentException>(() => new TextEncoder(new EncoderOptions { MaxTokens = 1 }));
+        { nameof(EncoderOptions.MaxTokens), new EncoderOptions { MaxTokens = 1 } },
+        { nameof(EncoderOptions.MaxRunSize), new EncoderOptions { MaxRunSize = 0 } },
+    };
 
-        Assert.Contains(nameof(EncoderOptions.MaxTokens), error.Message, StringComparison.Ordinal);
+    [Theory]
+    [MemberData(nameof(InvalidOptions))]
+    public void Constructor_InvalidOptions_ThrowsArgumentExceptionNamingTheSetting(string setting, EncoderOptions options)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new TextEncoder(options));
+
+        Assert.Contains(setting, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

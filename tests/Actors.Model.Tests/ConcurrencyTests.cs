@@ -13,13 +13,7 @@ public sealed class ConcurrencyTests
         for (var u = 0; u < users; u++)
         {
             histories[u] = TestModels.RandomEvents(80, model.ContentDimension, 1000 + u);
-            var state = model.CreateUserState();
-            foreach (var item in histories[u])
-            {
-                state.Append(item);
-            }
-
-            sequentialUsers[u] = state.Embedding.ToArray();
+            sequentialUsers[u] = TestModels.AppendedOneByOne(model, histories[u]).Embedding.ToArray();
             sequentialItems[u] = model.ItemEmbedding(histories[u][^1]);
         }
 

@@ -68,11 +68,7 @@ public sealed class IncrementalTests
     {
         var model = PreferenceModel.CreateRandom(TestModels.Small(false, PositionEncoding.None, maxLength: 10), 5);
         var events = TestModels.RandomEvents(25, model.ContentDimension, 6);
-        var appended = model.CreateUserState();
-        foreach (var item in events)
-        {
-            appended.Append(item);
-        }
+        var appended = TestModels.AppendedOneByOne(model, events);
 
         var rebuilt = model.CreateUserState();
         rebuilt.Rebuild(events);

@@ -1,9 +1,11 @@
+using Actors.Tests.Infrastructure;
+
 namespace Actors.Model.Tests;
 
 internal static class TestModels
 {
     /// <summary>The shipped LEARN artifact, <c>models/learn-scientific</c> in the repository.</summary>
-    public static string ShippedModelPath { get; } = FindShippedModel();
+    public static string ShippedModelPath { get; } = Path.Combine(RepositoryPaths.Root, "models", "learn-scientific");
 
     /// <summary>h = 4, one layer, one head, d_c = 3, d_out = 2, ff = 6; weights from a fixed formula.</summary>
     public static PreferenceModel Tiny(bool normFirst, PositionEncoding positions, bool finalNorm = false)
@@ -70,6 +72,18 @@ internal static class TestModels
         return events;
     }
 
+    /// <summary>A fresh user state with <paramref name="events"/> appended one by one, oldest first.</summary>
+    public static UserTowerState AppendedOneByOne(PreferenceModel model, IEnumerable<float[]> events)
+    {
+        var state = model.CreateUserState();
+        foreach (var item in events)
+        {
+            state.Append(item);
+        }
+
+        return state;
+    }
+
     public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double tolerance, string because)
     {
         Assert.Equal(expected.Length, actual.Length);
@@ -90,18 +104,5 @@ internal static class TestModels
         }
 
         AssertClose(widened, actual, tolerance, because);
-    }
-
-    private static string FindShippedModel()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Actors.sln")))
-            {
-                return Path.Combine(dir.FullName, "models", "learn-scientific");
-            }
-        }
-
-        throw new InvalidOperationException($"No Actors.sln above {AppContext.BaseDirectory}.");
     }
 }

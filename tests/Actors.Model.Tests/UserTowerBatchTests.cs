@@ -62,11 +62,7 @@ public sealed class UserTowerBatchTests
     {
         var model = PreferenceModel.CreateRandom(TestModels.Small(false, PositionEncoding.Learned), 4);
         var events = TestModels.RandomEvents(47, model.ContentDimension, 5);
-        var appended = model.CreateUserState();
-        foreach (var item in events)
-        {
-            appended.Append(item);
-        }
+        var appended = TestModels.AppendedOneByOne(model, events);
 
         var rebuilt = model.CreateUserState();
         rebuilt.Rebuild(events);

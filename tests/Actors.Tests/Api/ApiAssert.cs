@@ -4,11 +4,9 @@ using System.Text.Json;
 
 namespace Actors.Tests.Api;
 
-/// <summary>What the HTTP tests share: fresh keys, relative addresses, and what a problem answer must carry.</summary>
+/// <summary>What the HTTP tests share: relative addresses, and what a problem answer must carry.</summary>
 internal static class ApiAssert
 {
-    public static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
     public static Uri Url(string path) => new(path, UriKind.Relative);
 
     /// <summary>A problem-details answer with <paramref name="status"/> whose <c>detail</c> mentions <paramref name="mentions"/>.</summary>

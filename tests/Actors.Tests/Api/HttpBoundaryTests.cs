@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using static Actors.Tests.Api.ApiAssert;
+using static Actors.Tests.Infrastructure.TestKeys;
 
 namespace Actors.Tests.Api;
 

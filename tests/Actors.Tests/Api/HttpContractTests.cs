@@ -6,6 +6,7 @@ using Actors.Grains.Model;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static Actors.Tests.Api.ApiAssert;
+using static Actors.Tests.Infrastructure.TestKeys;
 
 namespace Actors.Tests.Api;
 

@@ -6,6 +6,7 @@ using Actors.Grains.Items;
 using Actors.Ingest;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using static Actors.Tests.Infrastructure.TestKeys;
 
 namespace Actors.Tests.Cluster;
 
@@ -18,8 +19,6 @@ namespace Actors.Tests.Cluster;
 public sealed class BatchImportTests(ImportClusterFixture fixture)
 {
     private IClusterClient Client => fixture.Client;
-
-    private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
     /// <summary>
     /// <paramref name="count"/> new items around the seeded ones: each text is a seeded text with a suffix, each content a

@@ -5,6 +5,7 @@ using Actors.Ingest;
 using Actors.Model;
 using Actors.Tests.Infrastructure;
 using Actors.VectorIndex;
+using static Actors.Tests.Infrastructure.TestKeys;
 
 namespace Actors.Tests.Cluster;
 
@@ -21,10 +22,6 @@ public sealed class FusedRetrievalTests(FusionClusterFixture fixture)
     private IClusterClient Client => fixture.Client;
 
     private IRetrievalGrain Retrieval => Client.GetGrain<IRetrievalGrain>(0);
-
-    private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
-    private static InteractionEvent Event(string userId, string itemId) => new(Fresh("evt"), userId, itemId, DateTimeOffset.UtcNow);
 
     private Task PublishAsync(InteractionEvent[] events) => new EventPublisher(Client).PublishAsync(events);
 

@@ -4,6 +4,7 @@ using Actors.Grains.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Actors.Ingest;
 using Actors.Tests.Infrastructure;
+using static Actors.Tests.Infrastructure.TestKeys;
 
 namespace Actors.Tests.Cluster;
 
@@ -12,8 +13,6 @@ namespace Actors.Tests.Cluster;
 public sealed class ModelServingTests(ModelClusterFixture fixture)
 {
     private IClusterClient Client => fixture.Client;
-
-    private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
     private static void AssertClose(float[] expected, float[] actual, float tolerance)
     {
@@ -47,7 +46,7 @@ public sealed class ModelServingTests(ModelClusterFixture fixture)
         for (var n = 0; n < ClusterFixture.HistoryLength * 2 + 3; n++)
         {
             var item = fixture.Seeded[random.Next(fixture.Seeded.Count)];
-            await maintenance.ApplyAsync([new InteractionEvent(Fresh("evt"), userId, item.Id, DateTimeOffset.UtcNow)]);
+            await maintenance.ApplyAsync([Event(userId, item.Id)]);
             window.Add((await Client.GetGrain<IItemGrain>(item.Id).GetEmbeddingsAsync())!.Content);
             if (window.Count > ClusterFixture.HistoryLength)
             {
@@ -80,7 +79,7 @@ public sealed class ModelServingTests(ModelClusterFixture fixture)
             var user = Client.GetGrain<IUserMaintenance>(userId);
             foreach (var itemId in items[u])
             {
-                await user.ApplyAsync([new InteractionEvent(Fresh("evt"), userId, itemId, DateTimeOffset.UtcNow)]);
+                await user.ApplyAsync([Event(userId, itemId)]);
             }
         }));
 
@@ -105,7 +104,7 @@ public sealed class ModelServingTests(ModelClusterFixture fixture)
     {
         var userId = Fresh("user");
         var history = fixture.Seeded.Skip(60).Take(4).Select(i => i.Id).ToArray();
-        await new EventPublisher(Client).PublishAsync(history.Select(i => new InteractionEvent(Fresh("evt"), userId, i, DateTimeOffset.UtcNow)).ToArray());
+        await new EventPublisher(Client).PublishAsync(history.Select(i => Event(userId, i)).ToArray());
         await Eventually.MatchesAsync(() => Client.GetGrain<IUserGrain>(userId).GetHistoryAsync(), h => h.Length == 4, "4 events in the history");
 
         var result = await Client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, 10);

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Actors.Tests.Infrastructure;
 using Actors.VectorIndex;
+using static Actors.Tests.Infrastructure.TestKeys;
 
 namespace Actors.Tests.Cluster;
 
@@ -19,12 +20,7 @@ public sealed class ServingPathTests(ClusterFixture fixture)
 {
     private IClusterClient Client => fixture.Client;
 
-    private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
     private Task PublishAsync(params InteractionEvent[] events) => new EventPublisher(Client).PublishAsync(events);
-
-    private static InteractionEvent Event(string userId, string itemId, string? eventId = null) =>
-        new(eventId ?? Fresh("evt"), userId, itemId, DateTimeOffset.UtcNow);
 
     private Task<HistoryEntry[]> HistoryOf(string userId) => Client.GetGrain<IUserGrain>(userId).GetHistoryAsync();
 

@@ -5,6 +5,7 @@ using Actors.Ingest;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
+using static Actors.Tests.Infrastructure.TestKeys;
 
 namespace Actors.Tests.Cluster;
 
@@ -16,10 +17,6 @@ namespace Actors.Tests.Cluster;
 public sealed class TransitionShardTests(FusionClusterFixture fixture)
 {
     private IClusterClient Client => fixture.Client;
-
-    private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
-
-    private static InteractionEvent Event(string userId, string itemId) => new(Fresh("evt"), userId, itemId, DateTimeOffset.UtcNow);
 
     private Task<Dictionary<string, int>> SuccessorsOf(string source) => TransitionReads.SuccessorsAsync(Client, source);
 

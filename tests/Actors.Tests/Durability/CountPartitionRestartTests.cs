@@ -26,33 +26,26 @@ public sealed class CountPartitionRestartTests
         }).Concat(Enumerable.Range(0, 2).Select(u => new InteractionEvent($"x{u}:e0", $"x{u}", hot, DateTimeOffset.UtcNow)))
             .Concat(catalog.Skip(2).Select((item, i) => new InteractionEvent($"w{i}:e0", $"w{i}", item.Id, DateTimeOffset.UtcNow))).ToArray();
 
-        double hotScore;
-        var first = await durable.StartAsync();
-        try
+        var hotScore = await durable.RunAsync(async cluster =>
         {
-            await Parallel.ForEachAsync(catalog, async (item, ct) => await first.Client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
-            await new EventPublisher(first.Client).PublishAsync(events);
+            await DurableCluster.UpsertAsync(cluster.Client, catalog);
+            await new EventPublisher(cluster.Client).PublishAsync(events);
             var counted = await Eventually.MatchesAsync(
-                () => first.Client.GetGrain<ITransitionGrain>(Partitioner.ShardOf(hot, 16)).GetSuccessorsAsync([hot]),
+                () => cluster.Client.GetGrain<ITransitionGrain>(Partitioner.ShardOf(hot, 16)).GetSuccessorsAsync([hot]),
                 rows => rows[0].Items.Contains(next) && rows[0].Counts[Array.IndexOf(rows[0].Items, next)] == 8,
                 "eight hot → next transitions counted", TimeSpan.FromSeconds(30));
             var top = await Eventually.MatchesAsync(
-                () => first.Client.GetGrain<IPopularityGrain>(Partitioner.ShardOf(hot, 4)).TopAsync(1),
+                () => cluster.Client.GetGrain<IPopularityGrain>(Partitioner.ShardOf(hot, 4)).TopAsync(1),
                 hits => hits.Length == 1 && hits[0].ItemId == hot && hits[0].Score > 9.9,
                 "the hot item's ten views counted", TimeSpan.FromSeconds(30));
-            hotScore = top[0].Score;
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(first);
-        }
+            return top[0].Score;
+        });
 
         durable.Settings["Popularity:Partitions"] = "7";
         durable.Settings["Transitions:Shards"] = "5";
-        var second = await durable.StartAsync();
-        try
+        await durable.RunAsync(async cluster =>
         {
-            var client = second.Client;
+            var client = cluster.Client;
             var rows = await Eventually.MatchesAsync(
                 () => client.GetGrain<ITransitionGrain>(Partitioner.ShardOf(hot, 5)).GetSuccessorsAsync([hot]),
                 r => r[0].Items.Contains(next),
@@ -80,10 +73,6 @@ public sealed class CountPartitionRestartTests
                 "a fallback list of two", TimeSpan.FromSeconds(30));
             Assert.Equal("popularity", fallback.Source);
             Assert.Equal([hot, next], fallback.Items.Select(i => i.ItemId));
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(second);
-        }
+        });
     }
 }

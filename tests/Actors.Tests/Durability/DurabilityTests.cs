@@ -11,9 +11,6 @@ namespace Actors.Tests.Durability;
 /// </summary>
 public sealed class DurabilityTests
 {
-    private static InteractionEvent Event(string userId, string itemId, int n) =>
-        new($"{userId}:e{n}", userId, itemId, DateTimeOffset.UnixEpoch.AddDays(n));
-
     private static Task<HistoryEntry[]> WaitForHistoryAsync(IClusterClient client, string userId, int length) =>
         Eventually.MatchesAsync(
             () => client.GetGrain<IUserGrain>(userId).GetHistoryAsync(),
@@ -27,42 +24,35 @@ public sealed class DurabilityTests
         var durable = new DurableCluster();
         var catalog = DurableCluster.Catalog(40);
         var users = Enumerable.Range(0, 4).Select(u => $"user-{u}-{Guid.NewGuid():N}").ToArray();
-        var events = users.SelectMany((u, i) => Enumerable.Range(0, 5).Select(n => Event(u, catalog[(i * 7 + n * 3) % catalog.Count].Id, n))).ToList();
+        var events = users.SelectMany((u, i) => Enumerable.Range(0, 5).Select(n => DurableCluster.Event(u, catalog[(i * 7 + n * 3) % catalog.Count].Id, n))).ToList();
 
-        HistoryEntry[][] histories;
-        Recommendations[] before;
-        var first = await durable.StartAsync();
-        try
+        var (histories, before) = await durable.RunAsync(async cluster =>
         {
-            var client = first.Client;
-            await Parallel.ForEachAsync(catalog, async (item, ct) => await client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
+            var client = cluster.Client;
+            await DurableCluster.UpsertAsync(client, catalog);
 
             // Through the client's Azure Queue stream provider: the same path POST /events takes.
             var publisher = new EventPublisher(client);
             await publisher.PublishAsync(events);
-            histories = await Task.WhenAll(users.Select(u => WaitForHistoryAsync(client, u, 5)));
+            var histories = await Task.WhenAll(users.Select(u => WaitForHistoryAsync(client, u, 5)));
             Assert.All(histories, h => Assert.Equal(5, h.Length));
 
             // Delivered again (a client retry, or the queue handing the messages out a second time): applied once.
             await publisher.PublishAsync(events);
-            var marker = Event(users[0], catalog[^1].Id, 99);
+            var marker = DurableCluster.Event(users[0], catalog[^1].Id, 99);
             await publisher.PublishAsync([marker]);
             var afterRedelivery = await WaitForHistoryAsync(client, users[0], 6);
             Assert.Equal([.. histories[0].Select(h => h.EventId), marker.EventId], afterRedelivery.Select(h => h.EventId));
             histories[0] = afterRedelivery;
 
-            before = await Task.WhenAll(users.Select(u => client.GetGrain<IRetrievalGrain>(0).RecommendAsync(u, 5)));
+            var before = await Task.WhenAll(users.Select(u => client.GetGrain<IRetrievalGrain>(0).RecommendAsync(u, 5)));
             Assert.All(before, r => Assert.Equal("embedding", r.Source));
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(first);
-        }
+            return (histories, before);
+        });
 
-        var second = await durable.StartAsync();
-        try
+        await durable.RunAsync(async cluster =>
         {
-            var client = second.Client;
+            var client = cluster.Client;
             Assert.Equal(catalog.Count, await client.GetGrain<IRetrievalGrain>(0).CountItemsAsync());
             foreach (var item in catalog.Take(10))
             {
@@ -79,47 +69,30 @@ public sealed class DurabilityTests
             // The dedup state was persisted with the history: replaying every event after the restart changes nothing.
             var publisher = new EventPublisher(client);
             await publisher.PublishAsync(events);
-            var marker = Event(users[1], catalog[^2].Id, 100);
+            var marker = DurableCluster.Event(users[1], catalog[^2].Id, 100);
             await publisher.PublishAsync([marker]);
             var replayed = await WaitForHistoryAsync(client, users[1], 6);
             Assert.Equal([.. histories[1].Select(h => h.EventId), marker.EventId], replayed.Select(h => h.EventId));
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(second);
-        }
+        });
     }
 
     [Fact]
     public async Task Items_acknowledged_just_before_every_silo_dies_are_still_searchable_after_a_restart()
     {
-        var durable = new DurableCluster();
         // No snapshot will be taken: only the shards' journals can bring the items back.
-        durable.Settings["Index:JournalLimit"] = "1000";
-        durable.Settings["Index:SnapshotInterval"] = "01:00:00";
+        var durable = DurableCluster.WithoutSnapshots();
         var catalog = DurableCluster.Catalog(30);
 
-        var first = await durable.StartAsync();
-        await Parallel.ForEachAsync(catalog, async (item, ct) => await first.Client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
-        foreach (var silo in first.Silos.ToArray())
-        {
-            await first.KillSiloAsync(silo);
-        }
-        await first.DisposeAsync();
+        await durable.RunThenKillEverySiloAsync(cluster => DurableCluster.UpsertAsync(cluster.Client, catalog));
 
-        var second = await durable.StartAsync();
-        try
+        await durable.RunAsync(async cluster =>
         {
-            var retrieval = second.Client.GetGrain<IRetrievalGrain>(0);
+            var retrieval = cluster.Client.GetGrain<IRetrievalGrain>(0);
             // Reactivated shards ask the journalled items to register again: one-way, so allow it a moment.
             await Eventually.MatchesAsync(retrieval.CountItemsAsync, n => n == catalog.Count, $"all {catalog.Count} items back in the index");
             var similar = await retrieval.SimilarAsync(catalog[0].Id, catalog.Count - 1);
             Assert.Equal(catalog.Skip(1).Select(c => c.Id).Order(), similar!.Items.Select(i => i.ItemId).Order());
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(second);
-        }
+        });
     }
 
     [Fact]
@@ -131,39 +104,29 @@ public sealed class DurabilityTests
         durable.Settings["Index:SnapshotInterval"] = "01:00:00";
         var catalog = DurableCluster.Catalog(240);
 
-        var first = await durable.StartAsync();
-        var encoder = first.GetSiloServiceProvider(first.Silos[0].SiloAddress).GetRequiredService<Actors.Encoder.TextEncoder>();
-        var contents = encoder.Encode([.. catalog.Select(c => c.Text)]);
-        var imported = await new CatalogImporter(first.Client) { BatchSize = 60 }
-            .ImportPrecomputedAsync(catalog, Array.ConvertAll(contents, c => (ReadOnlyMemory<float>)c), encoder.ModelVersion);
-        Assert.Equal(catalog.Count, imported.Stored);
-        var before = await first.Client.GetGrain<IRetrievalGrain>(0).SimilarAsync(catalog[3].Id, 10);
-        foreach (var silo in first.Silos.ToArray())
+        var (precomputed, before) = await durable.RunThenKillEverySiloAsync(async cluster =>
         {
-            await first.KillSiloAsync(silo);
-        }
-        await first.DisposeAsync();
+            var precomputed = PrecomputedCatalog.Encode(cluster, catalog);
+            var imported = await precomputed.ImportAsync(cluster.Client, batchSize: 60);
+            Assert.Equal(catalog.Count, imported.Stored);
+            var before = await cluster.Client.GetGrain<IRetrievalGrain>(0).SimilarAsync(catalog[3].Id, 10);
+            return (precomputed, before);
+        });
 
-        var second = await durable.StartAsync();
-        try
+        await durable.RunAsync(async cluster =>
         {
-            var retrieval = second.Client.GetGrain<IRetrievalGrain>(0);
+            var retrieval = cluster.Client.GetGrain<IRetrievalGrain>(0);
             Assert.Equal(catalog.Count, await retrieval.CountItemsAsync());
             var after = await retrieval.SimilarAsync(catalog[3].Id, 10);
             Assert.Equal(before!.Items.Select(i => (i.ItemId, i.Text)), after!.Items.Select(i => (i.ItemId, i.Text)));
             foreach (var item in catalog.Take(10))
             {
-                Assert.Equal(item.Text, (await second.Client.GetGrain<IItemGrain>(item.Id).GetAsync())?.Text);
+                Assert.Equal(item.Text, (await cluster.Client.GetGrain<IItemGrain>(item.Id).GetAsync())?.Text);
             }
             // Importing again after the restart finds everything stored and indexed.
-            var again = await new CatalogImporter(second.Client) { BatchSize = 60 }
-                .ImportPrecomputedAsync(catalog, Array.ConvertAll(contents, c => (ReadOnlyMemory<float>)c), encoder.ModelVersion);
+            var again = await precomputed.ImportAsync(cluster.Client, batchSize: 60);
             Assert.Equal(new ItemImportResult(0, catalog.Count, 0, 0), again);
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(second);
-        }
+        });
     }
 
     [Fact]
@@ -171,8 +134,7 @@ public sealed class DurabilityTests
     {
         var durable = new DurableCluster();
         var catalog = DurableCluster.Catalog(5);
-        var cluster = await durable.StartAsync();
-        try
+        await durable.RunAsync(async cluster =>
         {
             var client = cluster.Client;
             foreach (var item in catalog)
@@ -180,20 +142,16 @@ public sealed class DurabilityTests
                 await client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text);
             }
             var userId = $"user-{Guid.NewGuid():N}";
-            var events = catalog.Select((item, n) => Event(userId, item.Id, n)).ToArray();
+            var events = catalog.Select((item, n) => DurableCluster.Event(userId, item.Id, n)).ToArray();
             var user = client.GetGrain<IUserMaintenance>(userId);
 
             Assert.Equal(5, await user.ApplyAsync(events));
             Assert.Equal(0, await user.ApplyAsync(events));
-            await new EventPublisher(client).PublishAsync([.. events, Event(userId, catalog[0].Id, 50)]);
+            await new EventPublisher(client).PublishAsync([.. events, DurableCluster.Event(userId, catalog[0].Id, 50)]);
             var history = await WaitForHistoryAsync(client, userId, 6);
             Assert.Equal(6, history.Length);
             Assert.Equal(6, history.Select(h => h.EventId).Distinct().Count());
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(cluster);
-        }
+        });
     }
 
     [Theory]

@@ -21,19 +21,15 @@ public sealed class EventDeliveryTests
     public async Task The_durable_stream_never_gives_up_delivering_an_event_by_default()
     {
         var durable = new DurableCluster();
-        var cluster = await durable.StartAsync();
-        try
+        await durable.RunAsync(cluster =>
         {
             foreach (var silo in cluster.Silos)
             {
                 var agent = cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<IOptionsMonitor<StreamPullingAgentOptions>>().Get(StreamNames.Provider);
                 Assert.Equal(Timeout.InfiniteTimeSpan, agent.MaxEventDeliveryTime);
             }
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(cluster);
-        }
+            return Task.CompletedTask;
+        });
     }
 
     [Fact]
@@ -56,32 +52,33 @@ public sealed class EventDeliveryTests
         var userId = $"user-{Guid.NewGuid():N}";
         var events = catalog.Select((item, n) => new InteractionEvent($"{userId}:e{n}", userId, item.Id, DateTimeOffset.UtcNow)).ToArray();
 
-        var cluster = await durable.StartAsync();
-        try
+        await durable.RunAsync(async cluster =>
         {
-            var client = cluster.Client;
-            await Parallel.ForEachAsync(catalog, async (item, ct) => await client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
-            faults.Target = client.GetGrain<IUserGrain>(userId).GetGrainId();
-            faults.FailWrites = true;
-            await new EventPublisher(client) { MaxBatch = 2 }.PublishAsync(events);
+            try
+            {
+                var client = cluster.Client;
+                await DurableCluster.UpsertAsync(client, catalog);
+                faults.Target = client.GetGrain<IUserGrain>(userId).GetGrainId();
+                faults.FailWrites = true;
+                await new EventPublisher(client) { MaxBatch = 2 }.PublishAsync(events);
 
-            // Failing for longer than the queue's visibility timeout (5 s here), so the messages are also handed out again.
-            var outage = Stopwatch.StartNew();
-            await Eventually.MatchesAsync(() => Task.FromResult(faults.FailedWrites), n => n >= 3 && outage.Elapsed > TimeSpan.FromSeconds(12), "several failed writes over 12 s", TimeSpan.FromSeconds(60));
-            Assert.Empty(await client.GetGrain<IUserGrain>(userId).GetHistoryAsync());
-            faults.FailWrites = false;
+                // Failing for longer than the queue's visibility timeout (5 s here), so the messages are also handed out again.
+                var outage = Stopwatch.StartNew();
+                await Eventually.MatchesAsync(() => Task.FromResult(faults.FailedWrites), n => n >= 3 && outage.Elapsed > TimeSpan.FromSeconds(12), "several failed writes over 12 s", TimeSpan.FromSeconds(60));
+                Assert.Empty(await client.GetGrain<IUserGrain>(userId).GetHistoryAsync());
+                faults.FailWrites = false;
 
-            var history = await Eventually.MatchesAsync(
-                () => client.GetGrain<IUserGrain>(userId).GetHistoryAsync(),
-                h => h.Length >= events.Length,
-                "every event applied once storage is back",
-                TimeSpan.FromSeconds(90));
-            Assert.Equal(events.Select(e => e.EventId), history.Select(h => h.EventId));
-        }
-        finally
-        {
-            faults.FailWrites = false;
-            await DurableCluster.StopAsync(cluster);
-        }
+                var history = await Eventually.MatchesAsync(
+                    () => client.GetGrain<IUserGrain>(userId).GetHistoryAsync(),
+                    h => h.Length >= events.Length,
+                    "every event applied once storage is back",
+                    TimeSpan.FromSeconds(90));
+                Assert.Equal(events.Select(e => e.EventId), history.Select(h => h.EventId));
+            }
+            finally
+            {
+                faults.FailWrites = false;
+            }
+        });
     }
 }

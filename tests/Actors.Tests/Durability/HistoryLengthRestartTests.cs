@@ -12,9 +12,6 @@ namespace Actors.Tests.Durability;
 /// </summary>
 public sealed class HistoryLengthRestartTests
 {
-    private static InteractionEvent Event(string userId, string itemId, int n) =>
-        new($"{userId}:e{n}", userId, itemId, DateTimeOffset.UnixEpoch.AddDays(n));
-
     private static Task<HistoryEntry[]> WaitForHistoryAsync(IClusterClient client, string userId, Func<HistoryEntry[], bool> condition, string what) =>
         Eventually.MatchesAsync(() => client.GetGrain<IUserGrain>(userId).GetHistoryAsync(), condition, what, TimeSpan.FromSeconds(30));
 
@@ -28,25 +25,19 @@ public sealed class HistoryLengthRestartTests
         SetHistoryLength(durable, 12);
         var catalog = DurableCluster.Catalog(30);
         var userId = $"user-{Guid.NewGuid():N}";
-        var events = Enumerable.Range(0, 12).Select(n => Event(userId, catalog[n].Id, n)).ToArray();
+        var events = Enumerable.Range(0, 12).Select(n => DurableCluster.Event(userId, catalog[n].Id, n)).ToArray();
 
-        var first = await durable.StartAsync();
-        try
+        await durable.RunAsync(async cluster =>
         {
-            await Parallel.ForEachAsync(catalog, async (item, ct) => await first.Client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
-            await new EventPublisher(first.Client).PublishAsync(events);
-            await WaitForHistoryAsync(first.Client, userId, h => h.Length == 12, "all 12 events in the 12-long window");
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(first);
-        }
+            await DurableCluster.UpsertAsync(cluster.Client, catalog);
+            await new EventPublisher(cluster.Client).PublishAsync(events);
+            await WaitForHistoryAsync(cluster.Client, userId, h => h.Length == 12, "all 12 events in the 12-long window");
+        });
 
         SetHistoryLength(durable, 5);
-        var second = await durable.StartAsync();
-        try
+        await durable.RunAsync(async cluster =>
         {
-            var client = second.Client;
+            var client = cluster.Client;
             var user = client.GetGrain<IUserGrain>(userId);
             Assert.Equal(events.Skip(7).Select(e => e.EventId), (await user.GetHistoryAsync()).Select(h => h.EventId));
 
@@ -60,33 +51,24 @@ public sealed class HistoryLengthRestartTests
             Assert.DoesNotContain(recommended.Items, i => profile.SeenItems.Contains(i.ItemId));
 
             // Every event again, then a marker: the trimmed-out ids are remembered as evicted, so only the marker is applied.
-            var marker = Event(userId, catalog[20].Id, 20);
+            var marker = DurableCluster.Event(userId, catalog[20].Id, 20);
             var publisher = new EventPublisher(client);
             await publisher.PublishAsync(events);
             await publisher.PublishAsync([marker]);
             var history = await WaitForHistoryAsync(client, userId, h => h.Any(e => e.EventId == marker.EventId), "the marker event");
             Assert.Equal([.. events.Skip(8).Select(e => e.EventId), marker.EventId], history.Select(h => h.EventId));
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(second);
-        }
+        });
 
         SetHistoryLength(durable, 30);
-        var third = await durable.StartAsync();
-        try
+        await durable.RunAsync(async cluster =>
         {
-            var client = third.Client;
+            var client = cluster.Client;
             var before = await client.GetGrain<IUserGrain>(userId).GetHistoryAsync();
             Assert.Equal(5, before.Length);
-            var more = Enumerable.Range(21, 8).Select(n => Event(userId, catalog[n].Id, n)).ToArray();
+            var more = Enumerable.Range(21, 8).Select(n => DurableCluster.Event(userId, catalog[n].Id, n)).ToArray();
             await new EventPublisher(client).PublishAsync(more);
             var history = await WaitForHistoryAsync(client, userId, h => h.Length == 13, "the window to grow past the old length");
             Assert.Equal([.. before.Select(h => h.EventId), .. more.Select(e => e.EventId)], history.Select(h => h.EventId));
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(third);
-        }
+        });
     }
 }

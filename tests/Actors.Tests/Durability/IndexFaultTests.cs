@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Actors.Grains.Index;
-using Actors.Ingest;
 using Actors.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Actors.Tests.Durability;
 
@@ -21,14 +19,18 @@ public sealed class IndexFaultTests
         return durable;
     }
 
-    private static async Task AssertFoundWithoutRetryAsync(IClusterClient client, IReadOnlyList<Dataset.CatalogItem> catalog, string victim)
+    /// <summary>The fault fired and the record was stored; then a whole answer finds the item without anyone retrying.</summary>
+    private static async Task AssertStoredThenFoundWithoutRetryAsync(IClusterClient client, IReadOnlyList<Dataset.CatalogItem> catalog, Dataset.CatalogItem victim)
     {
+        Assert.False(FailShardCallOnce.IsArmed(victim.Id));
+        Assert.Equal(victim.Text, (await client.GetGrain<IItemGrain>(victim.Id).GetAsync())?.Text);
+
         var retrieval = client.GetGrain<IRetrievalGrain>(0);
-        var probe = catalog.First(c => c.Id != victim).Id;
+        var probe = catalog.First(c => c.Id != victim.Id).Id;
         var answer = await Eventually.MatchesAsync(
             () => retrieval.SimilarAsync(probe, catalog.Count),
-            a => a is { Partial: false } && a.Items.Any(i => i.ItemId == victim),
-            $"{victim}, stored but never indexed by its caller, to be found by a whole answer",
+            a => a is { Partial: false } && a.Items.Any(i => i.ItemId == victim.Id),
+            $"{victim.Id}, stored but never indexed by its caller, to be found by a whole answer",
             TimeSpan.FromSeconds(30));
         Assert.Equal(catalog.Where(c => c.Id != probe).Select(c => c.Id).Order(), answer!.Items.Select(i => i.ItemId).Order());
     }
@@ -39,22 +41,14 @@ public sealed class IndexFaultTests
         var catalog = DurableCluster.Catalog(12);
         var victim = catalog[5];
         FailShardCallOnce.Arm(victim.Id);
-        var cluster = await Cluster().StartAsync();
-        try
+        await Cluster().RunAsync(async cluster =>
         {
             var client = cluster.Client;
-            await Parallel.ForEachAsync(catalog.Where(c => c != victim), async (item, ct) => await client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
+            await DurableCluster.UpsertAsync(client, catalog.Where(c => c != victim));
             // The state write succeeds, the shard call fails: the caller sees an error, yet GET returns the item.
             await Assert.ThrowsAnyAsync<Exception>(() => client.GetGrain<IItemGrain>(victim.Id).UpsertAsync(victim.Text));
-            Assert.False(FailShardCallOnce.IsArmed(victim.Id));
-            Assert.Equal(victim.Text, (await client.GetGrain<IItemGrain>(victim.Id).GetAsync())?.Text);
-
-            await AssertFoundWithoutRetryAsync(client, catalog, victim.Id);
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(cluster);
-        }
+            await AssertStoredThenFoundWithoutRetryAsync(client, catalog, victim);
+        });
     }
 
     [Fact]
@@ -63,24 +57,14 @@ public sealed class IndexFaultTests
         var catalog = DurableCluster.Catalog(24);
         var victim = catalog[7];
         FailShardCallOnce.Arm(victim.Id);
-        var cluster = await Cluster().StartAsync();
-        try
+        await Cluster().RunAsync(async cluster =>
         {
             var client = cluster.Client;
-            var encoder = cluster.GetSiloServiceProvider(cluster.Silos[0].SiloAddress).GetRequiredService<Actors.Encoder.TextEncoder>();
-            var contents = encoder.Encode([.. catalog.Select(c => c.Text)]);
+            var precomputed = PrecomputedCatalog.Encode(cluster, catalog);
             // The shard batch holding the victim fails after every record of the batch was stored.
-            await Assert.ThrowsAnyAsync<Exception>(() => new CatalogImporter(client) { BatchSize = 24 }
-                .ImportPrecomputedAsync(catalog, Array.ConvertAll(contents, c => (ReadOnlyMemory<float>)c), encoder.ModelVersion));
-            Assert.False(FailShardCallOnce.IsArmed(victim.Id));
-            Assert.Equal(victim.Text, (await client.GetGrain<IItemGrain>(victim.Id).GetAsync())?.Text);
-
-            await AssertFoundWithoutRetryAsync(client, catalog, victim.Id);
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(cluster);
-        }
+            await Assert.ThrowsAnyAsync<Exception>(() => precomputed.ImportAsync(client, batchSize: 24));
+            await AssertStoredThenFoundWithoutRetryAsync(client, catalog, victim);
+        });
     }
 
     /// <summary>Fails the first index-shard upsert (single or batch) that carries an armed item id; test-only.</summary>

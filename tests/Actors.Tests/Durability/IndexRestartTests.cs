@@ -1,7 +1,6 @@
 using Actors.Dataset;
 using Actors.Grains.Index;
 using Actors.Tests.Infrastructure;
-using Orleans.TestingHost;
 
 namespace Actors.Tests.Durability;
 
@@ -40,22 +39,6 @@ public sealed class IndexRestartTests
         Assert.Equal(catalog.Select(c => c.Id).Order(), held.SelectMany(ids => ids).Order());
     }
 
-    private static async Task UpsertAsync(IClusterClient client, IEnumerable<CatalogItem> items) =>
-        await Parallel.ForEachAsync(items, async (item, ct) => await client.GetGrain<IItemGrain>(item.Id).UpsertAsync(item.Text, ct));
-
-    private static async Task RunAsync(DurableCluster durable, Func<InProcessTestCluster, Task> body)
-    {
-        var cluster = await durable.StartAsync();
-        try
-        {
-            await body(cluster);
-        }
-        finally
-        {
-            await DurableCluster.StopAsync(cluster);
-        }
-    }
-
     [Fact]
     public async Task Changing_the_model_between_runs_rebuilds_the_shards_and_keeps_every_item_findable_once()
     {
@@ -65,31 +48,31 @@ public sealed class IndexRestartTests
 
         // Run 1: the content baseline (384 dimensions).
         durable.Settings["Model:Path"] = ContentBaseline;
-        await RunAsync(durable, async cluster =>
+        await durable.RunAsync(async cluster =>
         {
-            await UpsertAsync(cluster.Client, catalog.Take(36));
+            await DurableCluster.UpsertAsync(cluster.Client, catalog.Take(36));
             await AssertEveryItemFoundOnceAsync(cluster.Client, catalog.Take(36).ToArray(), "the first run");
         });
 
         // Run 2: the shipped model (64 dimensions), while the shards' snapshots hold 384-dimensional vectors.
         durable.Settings["Model:Path"] = ShippedModel;
-        await RunAsync(durable, async cluster =>
+        await durable.RunAsync(async cluster =>
         {
             await AssertEveryItemFoundOnceAsync(cluster.Client, catalog.Take(36).ToArray(), "the change to the shipped model");
-            await UpsertAsync(cluster.Client, catalog.Skip(36).Take(2));
+            await DurableCluster.UpsertAsync(cluster.Client, catalog.Skip(36).Take(2));
             await AssertEveryItemFoundOnceAsync(cluster.Client, catalog.Take(38).ToArray(), "upserts under the shipped model");
         });
 
         // Run 3: back to the content baseline.
         durable.Settings["Model:Path"] = ContentBaseline;
-        await RunAsync(durable, async cluster =>
+        await durable.RunAsync(async cluster =>
         {
-            await UpsertAsync(cluster.Client, catalog.Skip(38));
+            await DurableCluster.UpsertAsync(cluster.Client, catalog.Skip(38));
             await AssertEveryItemFoundOnceAsync(cluster.Client, catalog, "the change back to the content baseline");
         });
 
         // Run 4: nothing changes; the rebuilt shards were made durable.
-        await RunAsync(durable, cluster => AssertEveryItemFoundOnceAsync(cluster.Client, catalog, "a restart without changes"));
+        await durable.RunAsync(cluster => AssertEveryItemFoundOnceAsync(cluster.Client, catalog, "a restart without changes"));
     }
 
     [Fact]
@@ -100,52 +83,44 @@ public sealed class IndexRestartTests
         durable.Settings["Index:PendingInterval"] = "00:00:00.100";
         durable.Settings["Model:Path"] = ShippedModel;
 
-        await RunAsync(durable, async cluster =>
+        await durable.RunAsync(async cluster =>
         {
-            await UpsertAsync(cluster.Client, catalog.Take(40));
+            await DurableCluster.UpsertAsync(cluster.Client, catalog.Take(40));
             await AssertEveryItemFoundOnceAsync(cluster.Client, catalog.Take(40).ToArray(), "the first run, 3 shards");
         });
 
         durable.Settings["Index:Shards"] = "5";
-        await RunAsync(durable, async cluster =>
+        await durable.RunAsync(async cluster =>
         {
             await AssertEveryItemFoundOnceAsync(cluster.Client, catalog.Take(40).ToArray(), "growing to 5 shards");
-            await UpsertAsync(cluster.Client, catalog.Skip(40).Take(4));
+            await DurableCluster.UpsertAsync(cluster.Client, catalog.Skip(40).Take(4));
         });
 
         // 5 → 2 while new items go to their new owners.
         durable.Settings["Index:Shards"] = "2";
-        await RunAsync(durable, async cluster =>
+        await durable.RunAsync(async cluster =>
         {
-            await UpsertAsync(cluster.Client, catalog.Skip(44));
+            await DurableCluster.UpsertAsync(cluster.Client, catalog.Skip(44));
             await AssertEveryItemFoundOnceAsync(cluster.Client, catalog, "shrinking to 2 shards");
         });
 
         // The model and the shard count at once, then a restart without changes.
         durable.Settings["Index:Shards"] = "4";
         durable.Settings["Model:Path"] = ContentBaseline;
-        await RunAsync(durable, cluster => AssertEveryItemFoundOnceAsync(cluster.Client, catalog, "4 shards and the content baseline at once"));
-        await RunAsync(durable, cluster => AssertEveryItemFoundOnceAsync(cluster.Client, catalog, "a restart without changes"));
+        await durable.RunAsync(cluster => AssertEveryItemFoundOnceAsync(cluster.Client, catalog, "4 shards and the content baseline at once"));
+        await durable.RunAsync(cluster => AssertEveryItemFoundOnceAsync(cluster.Client, catalog, "a restart without changes"));
     }
 
     [Fact]
     public async Task A_reactivated_shard_answers_with_its_journalled_items_or_says_partial()
     {
-        var durable = new DurableCluster();
         // No snapshot is taken: the items are only in the shards' journals.
-        durable.Settings["Index:JournalLimit"] = "1000";
-        durable.Settings["Index:SnapshotInterval"] = "01:00:00";
+        var durable = DurableCluster.WithoutSnapshots();
         var catalog = DurableCluster.Catalog(30);
 
-        var first = await durable.StartAsync();
-        await UpsertAsync(first.Client, catalog);
-        foreach (var silo in first.Silos.ToArray())
-        {
-            await first.KillSiloAsync(silo);
-        }
-        await first.DisposeAsync();
+        await durable.RunThenKillEverySiloAsync(cluster => DurableCluster.UpsertAsync(cluster.Client, catalog));
 
-        await RunAsync(durable, async cluster =>
+        await durable.RunAsync(async cluster =>
         {
             // The very first answer after the restart, taken while the shards activate.
             var answer = await cluster.Client.GetGrain<IRetrievalGrain>(0).SimilarAsync(catalog[0].Id, catalog.Count);
