@@ -30,4 +30,7 @@ internal sealed partial class IndexShardGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Index shard {Shard}: deleting batch record {Sequence}, folded into the snapshot, failed ({Error}); it is never read again")]
     private partial void LogBatchDeleteFailed(long shard, long sequence, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Index shard {Shard}: another activation has written the journal (ETag {Own}, stored {Stored}); this one leaves its silo's searches and deactivates")]
+    private partial void LogSuperseded(long shard, string? own, string? stored);
 }

@@ -109,6 +109,28 @@ internal sealed partial class IndexShardGrain
     }
 
     /// <summary>The timer's and deactivation's snapshot: only for journalled single changes (batches are durable whole).</summary>
+    /// <summary>
+    /// Whether this activation is still the shard's only writer. After a silo failure Orleans may, for a while, run a
+    /// second activation of a grain; for most grains every call goes through the directory, which in time finds and
+    /// ends the duplicate, but searches read a shard through its silo's <see cref="SiloShardRegistry"/>, not by a call,
+    /// so a stale activation that receives no calls would stay registered (keep-alive) and answer searches with what it
+    /// held when it was superseded. Every acknowledged change is journalled, so a journal in storage with another ETag
+    /// than this activation last wrote or read means another activation is writing: this one leaves the registry and
+    /// deactivates without writing anything.
+    /// </summary>
+    private async Task ConfirmCurrentAsync(CancellationToken cancellationToken)
+    {
+        var stored = new GrainState<ShardJournal>();
+        await Storage.ReadStateAsync(JournalStateName, this.GetGrainId(), stored);
+        if (stored.ETag != journal.Etag)
+        {
+            _superseded = true;
+            registry.Unregister(_index);
+            LogSuperseded(Shard, journal.Etag, stored.ETag);
+            DeactivateOnIdle();
+        }
+    }
+
     private Task SnapshotIfDirtyAsync(CancellationToken cancellationToken) =>
         _dirty ? SnapshotAsync(cancellationToken) : Task.CompletedTask;
 

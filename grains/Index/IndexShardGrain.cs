@@ -36,7 +36,7 @@ namespace Actors.Grains.Index;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The index is disposed in OnDeactivateAsync, where a grain's lifetime ends.")]
 internal sealed partial class IndexShardGrain(
     [PersistentState("shard", StorageNames.Actors)] IPersistentState<ShardState> state,
-    [PersistentState("shard-journal", StorageNames.Actors)] IPersistentState<ShardJournal> journal,
+    [PersistentState(IndexShardGrain.JournalStateName, StorageNames.Actors)] IPersistentState<ShardJournal> journal,
     IOptions<IndexOptions> options,
     ServingModel model,
     TextEncoder encoder,
@@ -64,10 +64,13 @@ internal sealed partial class IndexShardGrain(
     private bool _dirty;
     private bool _migrating;
     private int _batchedSinceSnapshot;
+    private bool _superseded;
 
     private long Shard => this.GetPrimaryKeyLong();
 
     private IGrainStorage Storage => _storage ??= services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Actors);
+
+    private const string JournalStateName = "shard-journal";
 
     private static string BatchStateName(long sequence) => $"shard-batch-{sequence}";
 
@@ -143,6 +146,7 @@ internal sealed partial class IndexShardGrain(
         registry.Register(_index);
         this.RegisterGrainTimer(SnapshotIfDirtyAsync, options.Value.SnapshotInterval, options.Value.SnapshotInterval);
         this.RegisterGrainTimer(PendingTickAsync, options.Value.PendingInterval, options.Value.PendingInterval);
+        this.RegisterGrainTimer(ConfirmCurrentAsync, options.Value.SnapshotInterval, options.Value.SnapshotInterval);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -151,7 +155,10 @@ internal sealed partial class IndexShardGrain(
         registry.Unregister(_index);
         try
         {
-            await SnapshotIfDirtyAsync(cancellationToken);
+            if (!_superseded)
+            {
+                await SnapshotIfDirtyAsync(cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
