@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using Actors.Grains.Model;
 using Actors.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,10 +56,12 @@ public sealed class RollingModelDeployTests : IAsyncLifetime
             var query = (await client.GetGrain<IItemGrain>(probe.Id).GetEmbeddingsAsync())!;
             versions.Add(query.ModelVersion);
             // Six probes per model are enough; the rest of the catalog only has to be indexed.
-            if (CollectionsMarshal.GetValueRefOrAddDefault(probed, query.ModelVersion, out _)++ >= 6)
+            var count = probed.GetValueOrDefault(query.ModelVersion);
+            if (count == 6)
             {
                 continue;
             }
+            probed[query.ModelVersion] = count + 1;
 
             var answer = (await retrieval.SimilarAsync(probe.Id, catalog.Count))!;
             // Half the shards hold the other model's space: they are not compared with this query, and the answer says so.
