@@ -44,6 +44,8 @@ public sealed record HistoryEntry(
 /// What retrieval needs of a user: the embedding (null without history), the items to leave out and, when the served
 /// model fuses item → next-item counts, the newest items of the history whose successors vote
 /// (<see cref="RecentItems"/>: newest first, at most the fusion window, repeats kept; empty otherwise).
+/// <see cref="Embedding"/> is in the space of <see cref="ModelVersion"/>, whose index is slot <see cref="Slot"/>: the
+/// version the user is routed to (the serving one, or the user's arm of <see cref="Experiment"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.UserProfile")]
 public sealed record UserProfile(
@@ -51,18 +53,24 @@ public sealed record UserProfile(
     [property: Id(1)] float[]? Embedding,
     [property: Id(2)] string[] SeenItems,
     [property: Id(3)] string ModelVersion,
-    [property: Id(4)] string[]? RecentItems = null);
+    [property: Id(4)] string[]? RecentItems = null,
+    [property: Id(5)] int Slot = 0,
+    [property: Id(6)] string? Experiment = null);
 
 /// <summary>
 /// A retrieval answer: best first. <see cref="Source"/> says how it was made ("embedding", "popularity");
 /// <see cref="Partial"/> is true when better items may be missing: some index shard did not answer in time, is still
 /// loading or rebuilding its items, holds another model's embeddings, or the index is being re-partitioned.
+/// <see cref="ModelVersion"/> is the one model whose embeddings made every score (null for popularity), and
+/// <see cref="Experiment"/> the experiment whose arm served the user (null outside one).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.Recommendations")]
 public sealed record Recommendations(
     [property: Id(0)] ScoredItem[] Items,
     [property: Id(1)] string Source,
-    [property: Id(2)] bool Partial = false);
+    [property: Id(2)] bool Partial = false,
+    [property: Id(3)] string? ModelVersion = null,
+    [property: Id(4)] string? Experiment = null);
 
 /// <summary>A shard's search hit: an item id and its score; texts are filled in by the retrieval grain.</summary>
 [GenerateSerializer, Immutable, Alias("Actors.ShardHit")]
