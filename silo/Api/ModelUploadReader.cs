@@ -126,9 +126,13 @@ internal static class ModelUploadReader
         _ => JsonTokenType.Null,
     };
 
-    /// <summary>The <c>name</c> of a section's <c>Content-Disposition: form-data</c>, or null when it has none.</summary>
+    /// <summary>
+    /// The <c>name</c> of a section's <c>Content-Disposition: form-data</c>, or null when it has none; with or without a
+    /// <c>filename</c> (<c>curl -F manifest=@manifest.json</c> sends one, which <c>IsFormDisposition</c> would refuse).
+    /// </summary>
     private static string? NameOf(MultipartSection section) =>
-        ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFormDisposition()
+        ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+        && disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
             ? HeaderUtilities.RemoveQuotes(disposition.Name).Value
             : null;
 }
