@@ -37,7 +37,7 @@ public sealed class ApiOptions
     public DateTimeOffset EarliestTimestamp { get; set; } = DateTimeOffset.UnixEpoch;
 
     /// <summary>
-    /// The key <c>PUT /items</c> and <c>POST /events</c> require in the <see cref="ApiKeyHeader"/> header; none by
+    /// The key every write (<c>PUT /items</c>, <c>POST /events</c>, the model and experiment writes) requires in the <see cref="ApiKeyHeader"/> header; none by
     /// default (the embedded default listens on loopback only). Set it from a secret store or the environment
     /// (<c>Api__ApiKey</c>), never in a committed file.
     /// </summary>
