@@ -98,7 +98,8 @@ internal static class ActorsCommandLine
         {
             var userId = parse.GetRequiredValue(user);
             var result = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, parse.GetValue(k), ct);
-            WriteItems($"Recommendations for {userId} ({result.Source})", result.Items);
+            var model = result.ModelVersion is null ? "" : $", model {result.ModelVersion}{(result.Experiment is null ? "" : $" in experiment {result.Experiment}")}";
+            WriteItems($"Recommendations for {userId} ({result.Source}{model})", result.Items);
         }, ct));
         return command;
     }

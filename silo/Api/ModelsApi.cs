@@ -84,7 +84,7 @@ internal static class ModelsApi
             return invalid;
         }
         // The registry names the part it refuses (ParamName "manifest" or "weights").
-        var call = await RegistryCalls.CallAsync(() => Registry(client).UploadAsync(body.Value, cancellationToken), p => p ?? ModelUploadReader.ManifestPart);
+        var call = await RegistryCalls.CallAsync(() => Registry(client).UploadAsync(body.Value, cancellationToken), p => p ?? "body");
         if (call.Invalid is { } refusedArtifact)
         {
             return refusedArtifact;
