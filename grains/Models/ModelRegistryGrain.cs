@@ -105,10 +105,15 @@ internal sealed partial class ModelRegistryGrain(
         if (IsReady(name))
         {
             Switch(name);
+            RetireUnused();
         }
         else
         {
-            StartBuild(Find(name)!);
+            if (Find(name) is { Slot: 0 } record)
+            {
+                StartBuild(record);
+            }
+            // Else its index is being built already (an experiment arm): the activation waits for that build.
             S.Activating = name;
             LogActivating(name);
         }
@@ -284,7 +289,8 @@ internal sealed partial class ModelRegistryGrain(
                 [.. running.Arms.Select(a => a.Share)],
                 experimentOptions.Value.HitWindow);
         }
-        return new ModelRouting(S.Epoch, SlotOf(S.Serving ?? ModelRegistryState.Configured), [.. live], experiment);
+        return new ModelRouting(S.Epoch, SlotOf(S.Serving ?? ModelRegistryState.Configured), [.. live], experiment,
+            [ConfiguredInfo(), .. S.Versions.Select(Info)]);
     }
 
     /// <summary>Makes <paramref name="name"/> (ready) serve; the version serving until now becomes the rollback target.</summary>

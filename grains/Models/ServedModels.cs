@@ -124,6 +124,7 @@ internal sealed partial class ServedModels(
             var routing = await grains.GetGrain<IModelRegistryGrain>(0).GetRoutingAsync();
             var previous = _routing;
             _routing = routing;
+            ModelInstruments.Routing = routing;
             Interlocked.Exchange(ref _refreshedAt, Environment.TickCount64);
             if (previous is null || previous.Epoch != routing.Epoch)
             {
@@ -136,8 +137,11 @@ internal sealed partial class ServedModels(
         }
     }
 
-    public void Participate(ISiloLifecycle lifecycle) =>
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        ModelInstruments.Register();
         lifecycle.Subscribe(nameof(ServedModels), ServiceLifecycleStage.Active, Start, StopAsync);
+    }
 
     public void Dispose()
     {
