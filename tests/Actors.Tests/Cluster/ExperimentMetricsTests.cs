@@ -170,6 +170,22 @@ public sealed class ExperimentMetricsTests : IAsyncLifetime
         Assert.Empty(Observe(experiment));
     }
 
+    [Fact]
+    public async Task The_metrics_grain_drops_invalid_counts_and_adds_the_rest()
+    {
+        var experiment = NewExperiment();
+        await MetricsGrain(experiment).AddAsync(
+        [
+            new ArmCounts("v1", 2, 3, 1),
+            new ArmCounts("v1", 1, 1, 2),
+            new ArmCounts("v2", -1, 0, 0),
+            new ArmCounts("", 1, 0, 0),
+            null!,
+            new ArmCounts("v1", 1, 1, 1),
+        ]);
+        await CountsMatchAsync(experiment, [new ArmCounts("v1", 3, 4, 2)]);
+    }
+
     private SiloExperimentMetrics MetricsOn(int silo) =>
         _cluster.GetSiloServiceProvider(_cluster.Silos[silo].SiloAddress).GetRequiredService<SiloExperimentMetrics>();
 
@@ -177,7 +193,8 @@ public sealed class ExperimentMetricsTests : IAsyncLifetime
 
     private static string NewExperiment() => $"exp-{Guid.NewGuid():N}";
 
-    private static void Count(SiloExperimentMetrics metrics, string experiment, string version, int served, int events, int hits)
+    /// <summary>Counts <paramref name="served"/> answers and <paramref name="events"/> events after them, the first <paramref name="hits"/> of them hits.</summary>
+    internal static void Count(SiloExperimentMetrics metrics, string experiment, string version, int served, int events, int hits)
     {
         for (var i = 0; i < served; i++)
         {
