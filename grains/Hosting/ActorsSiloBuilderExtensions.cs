@@ -76,8 +76,10 @@ public static class ActorsSiloBuilderExtensions
         services.AddSingleton<ServedModels>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ServedModels>());
         services.AddOptions<ExperimentOptions>().BindConfiguration(ExperimentOptions.Section)
-            .Validate(o => o.HitWindow > TimeSpan.Zero && o.FlushInterval > TimeSpan.Zero, "Experiments:HitWindow and FlushInterval must be positive.").ValidateOnStart();
+            .Validate(o => o.HitWindow > TimeSpan.Zero && o.FlushInterval > TimeSpan.Zero && o.SaveInterval > TimeSpan.Zero,
+                "Experiments:HitWindow, FlushInterval and SaveInterval must be positive.").ValidateOnStart();
         services.AddSingleton<SiloExperimentMetrics>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloExperimentMetrics>());
 
         // Heterogeneous silos by configuration: only GPU-role silos host the GPU encoder grain class.
         services.AddOptions<EncodingRoleOptions>().BindConfiguration("Encoder")

@@ -17,6 +17,7 @@ namespace Actors.Grains.Models;
 internal sealed partial class ServedModels(
     ServingModel configured,
     IGrainFactory grains,
+    SiloExperimentMetrics experimentMetrics,
     IOptions<ModelOptions> options,
     ILogger<ServedModels> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
@@ -26,9 +27,6 @@ internal sealed partial class ServedModels(
     private volatile ModelRouting? _routing;
     private long _refreshedAt = long.MinValue;
     private Task? _loop;
-
-    /// <summary>Called with the new routing whenever its epoch changes (the experiment metrics watch the experiment).</summary>
-    public event Action<ModelRouting>? RoutingChanged;
 
     /// <summary>The model this silo is configured with: slot 0.</summary>
     public ServingModel Configured => configured;
@@ -128,7 +126,8 @@ internal sealed partial class ServedModels(
             Interlocked.Exchange(ref _refreshedAt, Environment.TickCount64);
             if (previous is null || previous.Epoch != routing.Epoch)
             {
-                RoutingChanged?.Invoke(routing);
+                // The silo's /metrics show the running experiment's cluster-wide figures.
+                experimentMetrics.Watch(routing.Experiment?.Name);
             }
         }
         finally
