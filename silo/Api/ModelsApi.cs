@@ -68,7 +68,7 @@ internal static class ModelsApi
         var view = await Registry(client).ListAsync();
         return Array.Find(view.Versions, v => v.Version == version) is { } info
             ? TypedResults.Ok(ModelVersionResponse.From(info))
-            : ApiProblems.NotFound($"Model version '{ApiProblems.Quote(version)}' is not in the registry; GET /models lists them.");
+            : ApiProblems.NotFound($"Model version '{version}' is not in the registry; GET /models lists them.");
     }
 
     private static async Task<Results<Created<ModelVersionResponse>, ValidationProblem, ProblemHttpResult>> UploadModelAsync(

@@ -198,6 +198,19 @@ public sealed class ModelApiTests(ModelSiloFactory silo) : IClassFixture<ModelSi
     }
 
     [Fact]
+    public async Task A_model_trained_on_another_encoder_gets_400_keyed_manifest_and_a_taken_version_409()
+    {
+        var version = Fresh("other-encoder");
+        await AssertInvalidAsync(
+            await _http.PostAsync(Url("/models"), Form(ManifestOf(version, m => m["encoder"] = "another-encoder/0"), Weights)), "manifest", "another-encoder/0");
+        Assert.Null(await VersionAsync(version));
+
+        // The configured model's version string on other bytes: refused, and the configured model still serves.
+        await AssertProblemAsync(await _http.PostAsync(Url("/models"), Form(ManifestOf(ConfiguredVersion), Weights)), HttpStatusCode.Conflict, ConfiguredVersion);
+        Assert.Equal("configuration", (await VersionAsync(ConfiguredVersion))!.Value.GetProperty("source").GetString());
+    }
+
+    [Fact]
     public async Task An_unknown_version_is_404_to_read_and_to_activate()
     {
         var version = Fresh("no-such-model");
@@ -292,7 +305,9 @@ public sealed class ModelApiTests(ModelSiloFactory silo) : IClassFixture<ModelSi
         var uploaded = await upload.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(UploadedVersion, uploaded.GetProperty("version").GetString());
         Assert.Equal("Uploaded", uploaded.GetProperty("status").GetString());
-        Assert.True(uploaded.GetProperty("slot").GetInt32() >= 1);
+        // No index yet: a slot (1, 2, ...) comes with the index an activation builds.
+        Assert.Equal(0, uploaded.GetProperty("slot").GetInt32());
+        Assert.Equal("upload", uploaded.GetProperty("source").GetString());
         Assert.Equal(384, uploaded.GetProperty("dimension").GetInt32());
         Assert.Equal("Uploaded", (await VersionAsync(UploadedVersion))!.Value.GetProperty("status").GetString());
         Assert.Equal(UploadedVersion, (await GetJsonAsync($"/models/{UploadedVersion}")).GetProperty("version").GetString());
@@ -316,7 +331,10 @@ public sealed class ModelApiTests(ModelSiloFactory silo) : IClassFixture<ModelSi
         Assert.Equal(UploadedVersion, (await activate.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetString());
         await Eventually.MatchesAsync(() => GetJsonAsync("/models"), m => m.GetProperty("serving").GetString() == UploadedVersion,
             $"{UploadedVersion} to serve", TimeSpan.FromSeconds(120));
-        Assert.Equal("Serving", (await VersionAsync(UploadedVersion))!.Value.GetProperty("status").GetString());
+        var serving = (await VersionAsync(UploadedVersion))!.Value;
+        Assert.Equal("Serving", serving.GetProperty("status").GetString());
+        Assert.True(serving.GetProperty("slot").GetInt32() >= 1, $"slot {serving.GetProperty("slot")}");
+        Assert.Equal(1, serving.GetProperty("progress").GetDouble());
         var after = await Eventually.MatchesAsync(() => GetJsonAsync($"/users/{userId}/recommendations?k=3"),
             r => r.GetProperty("modelVersion").GetString() == UploadedVersion, $"recommendations from {UploadedVersion}", TimeSpan.FromSeconds(30));
         Assert.Equal("embedding", after.GetProperty("source").GetString());
