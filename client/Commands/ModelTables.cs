@@ -9,7 +9,9 @@ internal static class ModelTables
     public static void WriteRegistry(ModelRegistryView view)
     {
         ArgumentNullException.ThrowIfNull(view);
-        var table = new Table().Title("Model versions").AddColumns("", "version", "slot", "status", "kind", "dimension", "progress", "source");
+        // Versions are long hashes: kept on one line, the other columns give way on a narrow console.
+        var table = new Table().Title("Model versions").AddColumns("").AddColumn(new TableColumn("version").NoWrap())
+            .AddColumns("slot", "status", "kind", "dimension", "progress", "source");
         foreach (var v in view.Versions)
         {
             var serving = v.Version == view.Serving;
@@ -34,7 +36,8 @@ internal static class ModelTables
     {
         ArgumentNullException.ThrowIfNull(experiment);
         var title = $"Experiment {experiment.Name}: {experiment.Status} since {experiment.StartedAt.ToString("u", CultureInfo.InvariantCulture)}, hit window {experiment.HitWindow}";
-        var table = new Table().Title(Markup.Escape(title)).AddColumns("version", "share", "served", "events", "hits", "hit rate", "95 % interval");
+        var table = new Table().Title(Markup.Escape(title)).AddColumn(new TableColumn("version").NoWrap())
+            .AddColumns("share", "served", "events", "hits", "hit rate", "95 % interval");
         foreach (var arm in experiment.Arms)
         {
             table.AddRow(
