@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using Actors.Tests.Infrastructure;
 
 namespace Actors.Tests.Unit;
@@ -37,7 +35,7 @@ public sealed class ModelCommandTests
     [MemberData(nameof(BadArguments))]
     public async Task A_bad_argument_is_named_and_exits_2(string[] arguments, string mentions)
     {
-        var (exitCode, output) = await RunClientAsync(TimeSpan.FromSeconds(60), arguments);
+        var (exitCode, output) = await ClientProcess.RunAsync(TimeSpan.FromSeconds(60), arguments);
 
         Assert.True(exitCode == 2, $"exit code {exitCode}; output:\n{output}");
         Assert.Contains(mentions, Flatten(output), StringComparison.Ordinal);
@@ -54,7 +52,7 @@ public sealed class ModelCommandTests
     public async Task Good_arguments_go_on_to_the_cluster_and_exit_1_when_none_answers(params string[] arguments)
     {
         var port = FreePorts.Next().ToString(CultureInfo.InvariantCulture);
-        var (exitCode, output) = await RunClientAsync(TimeSpan.FromSeconds(90), [.. arguments, "--gateway", port]);
+        var (exitCode, output) = await ClientProcess.RunAsync(TimeSpan.FromSeconds(90), [.. arguments, "--gateway", port]);
 
         Assert.True(exitCode == 1, $"exit code {exitCode}; output:\n{output}");
         Assert.Contains($"Cannot reach the cluster's gateway on 127.0.0.1:{port}", Flatten(output), StringComparison.Ordinal);
@@ -64,7 +62,7 @@ public sealed class ModelCommandTests
     public async Task An_artifact_folder_is_accepted_by_upload()
     {
         var port = FreePorts.Next().ToString(CultureInfo.InvariantCulture);
-        var (exitCode, output) = await RunClientAsync(TimeSpan.FromSeconds(90), "models", "upload", "--dir", Artifact, "--gateway", port);
+        var (exitCode, output) = await ClientProcess.RunAsync(TimeSpan.FromSeconds(90), "models", "upload", "--dir", Artifact, "--gateway", port);
 
         Assert.True(exitCode == 1, $"exit code {exitCode}; output:\n{output}");
         Assert.Contains("Cannot reach the cluster's gateway", Flatten(output), StringComparison.Ordinal);
@@ -73,7 +71,7 @@ public sealed class ModelCommandTests
     [Fact]
     public async Task Help_lists_the_model_and_experiment_commands()
     {
-        var (exitCode, output) = await RunClientAsync(TimeSpan.FromSeconds(60), "--help");
+        var (exitCode, output) = await ClientProcess.RunAsync(TimeSpan.FromSeconds(60), "--help");
 
         Assert.Equal(0, exitCode);
         Assert.Contains("models", output, StringComparison.Ordinal);
@@ -82,34 +80,4 @@ public sealed class ModelCommandTests
 
     /// <summary>The console may wrap a message; compare it with the line breaks taken out.</summary>
     private static string Flatten(string output) => output.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal);
-
-    private static async Task<(int ExitCode, string Output)> RunClientAsync(TimeSpan limit, params string[] arguments)
-    {
-        var configuration = typeof(ModelCommandTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var output = new DirectoryInfo(Path.Combine(RepositoryPaths.Root, "client", "bin", configuration));
-        var client = output.Exists ? output.EnumerateFiles("actors.dll", SearchOption.AllDirectories).MaxBy(f => f.LastWriteTimeUtc) : null;
-        Assert.True(client is not null, $"No actors.dll under {output.FullName}: build the client (dotnet build Actors.sln -c {configuration}).");
-
-        // A wide console, so a message is not wrapped mid-word.
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = client.DirectoryName!, Environment = { ["COLUMNS"] = "400" } };
-        start.ArgumentList.Add(client.FullName);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"the client was still running after {limit.TotalSeconds:F0} s: {await stdout}{await stderr}");
-        }
-        return (process.ExitCode, await stdout + await stderr);
-    }
 }
