@@ -10,11 +10,14 @@ namespace Actors.Browser.Tests;
 /// The real silo host listening on a loopback port (Kestrel), with the first users of the sample catalog imported
 /// on start, so a real browser can load the page.
 /// </summary>
-public sealed class ExplorerSilo : WebApplicationFactory<Program>, IAsyncLifetime
+public class ExplorerSilo : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly int _httpPort = FreePort();
 
     public Uri BaseAddress => new($"http://127.0.0.1:{_httpPort}/");
+
+    /// <summary>The key write endpoints require (<c>Api:ApiKey</c>); none unless a derived fixture sets one.</summary>
+    public virtual string? ApiKey => null;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -23,6 +26,10 @@ public sealed class ExplorerSilo : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("Orleans:ClusterId", $"browser-tests-{Guid.NewGuid():N}");
         builder.UseSetting("Catalog:ImportWhenEmpty", "true");
         builder.UseSetting("Catalog:MaxUsers", "40");
+        if (ApiKey is { } key)
+        {
+            builder.UseSetting("Api:ApiKey", key);
+        }
     }
 
     public async Task InitializeAsync()
