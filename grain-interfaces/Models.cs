@@ -117,14 +117,16 @@ public sealed record ExperimentRoute(
 /// <summary>
 /// What every silo routes by (refreshed about once a second): the slot that serves, every slot whose index is kept
 /// up to date (<see cref="Live"/>: item upserts go to each), and the running experiment (null when none, or while its
-/// arms are still being built). <see cref="Epoch"/> grows with every change.
+/// arms are still being built). <see cref="Epoch"/> grows with every change. <see cref="Versions"/> is every version
+/// with its status and build progress, for each silo's metrics.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.ModelRouting")]
 public sealed record ModelRouting(
     [property: Id(0)] long Epoch,
     [property: Id(1)] ModelSlot Serving,
     [property: Id(2)] ModelSlot[] Live,
-    [property: Id(3)] ExperimentRoute? Experiment);
+    [property: Id(3)] ExperimentRoute? Experiment,
+    [property: Id(4)] ModelVersionInfo[]? Versions = null);
 
 /// <summary>
 /// The model registry (one grain, key 0), durable: uploaded artifacts, which version serves, the activation in

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Actors.Grains.Experiments;
 
 namespace Actors.Grains.Diagnostics;
 
@@ -8,6 +9,12 @@ public static class ActorsInstruments
     public const string MeterName = "Actors";
 
     private static readonly Meter Meter = new(MeterName);
+
+    // The experiment instruments observe cluster-wide counts that a silo's SiloExperimentMetrics reads back at each
+    // flush, not events of this process: their callbacks report the last snapshot it published (null: none). The
+    // snapshot is process-wide, as the meter is: with several silos in one process (tests) the last one to publish wins,
+    // and all of them read the same metrics grain.
+    private static ExperimentSnapshot? _experiment;
 
     internal static readonly Counter<long> ItemsEncoded =
         Meter.CreateCounter<long>("actors.items.encoded", "{item}", "Item texts encoded by item grains (new or changed text, or a new encoder).");
@@ -38,4 +45,65 @@ public static class ActorsInstruments
 
     internal static readonly Counter<long> PartialAnswers =
         Meter.CreateCounter<long>("actors.retrieval.partial", "{answer}", "Retrievals answered without every shard (a shard was slow or lost).");
+
+    internal static readonly ObservableCounter<long> ExperimentServed =
+        Meter.CreateObservableCounter("actors.experiment.served", () => ArmCountsOf(static a => a.Served), "{answer}",
+            "Recommendation answers served to the users of each arm of the running experiment, over the cluster (tags experiment, version).");
+
+    internal static readonly ObservableCounter<long> ExperimentEvents =
+        Meter.CreateObservableCounter("actors.experiment.events", () => ArmCountsOf(static a => a.Events), "{event}",
+            "Events of each arm's users within the hit window after an answer, over the cluster (tags experiment, version).");
+
+    internal static readonly ObservableCounter<long> ExperimentHits =
+        Meter.CreateObservableCounter("actors.experiment.hits", () => ArmCountsOf(static a => a.Hits), "{event}",
+            "Events of each arm's users whose item was in the answer before them, over the cluster (tags experiment, version).");
+
+    internal static readonly ObservableGauge<double> ExperimentHitRate =
+        Meter.CreateObservableGauge("actors.experiment.hit_rate", () => HitRatesOf(static (hits, events) => hits / (double)events), "1",
+            "Hits / events of each arm of the running experiment; none for an arm without events (tags experiment, version).");
+
+    internal static readonly ObservableGauge<double> ExperimentHitRateLow =
+        Meter.CreateObservableGauge("actors.experiment.hit_rate.low", () => HitRatesOf(static (hits, events) => WilsonInterval.Of(hits, events).Low), "1",
+            "Lower bound of the 95 % Wilson interval of each arm's hit rate (tags experiment, version).");
+
+    internal static readonly ObservableGauge<double> ExperimentHitRateHigh =
+        Meter.CreateObservableGauge("actors.experiment.hit_rate.high", () => HitRatesOf(static (hits, events) => WilsonInterval.Of(hits, events).High), "1",
+            "Upper bound of the 95 % Wilson interval of each arm's hit rate (tags experiment, version).");
+
+    /// <summary>Replaces the experiment counts the observable instruments report (null: report none).</summary>
+    internal static void ReportExperiment(ExperimentSnapshot? snapshot) => Volatile.Write(ref _experiment, snapshot);
+
+    private static Measurement<long>[] ArmCountsOf(Func<ArmCounts, long> count)
+    {
+        if (Volatile.Read(ref _experiment) is not { } snapshot)
+        {
+            return [];
+        }
+        var result = new Measurement<long>[snapshot.Arms.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = new Measurement<long>(count(snapshot.Arms[i]), Tags(snapshot.Experiment, snapshot.Arms[i].Version));
+        }
+        return result;
+    }
+
+    private static List<Measurement<double>> HitRatesOf(Func<long, long, double> rate)
+    {
+        var result = new List<Measurement<double>>();
+        if (Volatile.Read(ref _experiment) is { } snapshot)
+        {
+            foreach (var arm in snapshot.Arms)
+            {
+                // A rate of no events is undefined: the arm is left out rather than shown as 0.
+                if (arm.Events > 0)
+                {
+                    result.Add(new Measurement<double>(rate(arm.Hits, arm.Events), Tags(snapshot.Experiment, arm.Version)));
+                }
+            }
+        }
+        return result;
+    }
+
+    private static KeyValuePair<string, object?>[] Tags(string experiment, string version) =>
+        [new("experiment", experiment), new("version", version)];
 }

@@ -1,5 +1,4 @@
 using System.IO.Hashing;
-using System.Text;
 
 namespace Actors.Grains.Experiments;
 
@@ -38,7 +37,7 @@ public static class ExperimentAssignment
     /// <summary>The user's point in [0, 1): the top 53 bits of XxHash64 over "name\nuser" (UTF-8), so every double is reachable and evenly spread.</summary>
     public static double Point(string experiment, string userId)
     {
-        var salted = Encoding.UTF8.GetBytes(experiment + "\n" + userId);
+        var salted = System.Text.Encoding.UTF8.GetBytes(experiment + "\n" + userId);
         var hash = XxHash64.HashToUInt64(salted);
         return (hash >> 11) * (1.0 / (1UL << 53));
     }

@@ -1,7 +1,9 @@
 using Actors.Grains.Encoding;
+using Actors.Grains.Experiments;
 using Actors.Grains.Index;
 using Actors.Grains.Items;
 using Actors.Grains.Model;
+using Actors.Grains.Models;
 using Actors.Grains.Placement;
 using Actors.Grains.Popularity;
 using Actors.Grains.Transitions;
@@ -66,8 +68,18 @@ public static class ActorsSiloBuilderExtensions
         builder.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
         builder.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
 
-        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section);
+        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section)
+            .Validate(o => o.RoutingRefresh > TimeSpan.Zero && o.BuildPoll > TimeSpan.Zero && o.BuildDelay >= TimeSpan.Zero,
+                "Model:RoutingRefresh and BuildPoll must be positive; Model:BuildDelay must not be negative.").ValidateOnStart();
         services.AddSingleton(sp => ServingModel.Load(sp.GetRequiredService<IOptions<ModelOptions>>().Value.Path, AppContext.BaseDirectory));
+        // The registry's routing and every served version's model, per silo.
+        services.AddSingleton<ServedModels>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ServedModels>());
+        services.AddOptions<ExperimentOptions>().BindConfiguration(ExperimentOptions.Section)
+            .Validate(o => o.HitWindow > TimeSpan.Zero && o.FlushInterval > TimeSpan.Zero && o.SaveInterval > TimeSpan.Zero,
+                "Experiments:HitWindow, FlushInterval and SaveInterval must be positive.").ValidateOnStart();
+        services.AddSingleton<SiloExperimentMetrics>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloExperimentMetrics>());
 
         // Heterogeneous silos by configuration: only GPU-role silos host the GPU encoder grain class.
         services.AddOptions<EncodingRoleOptions>().BindConfiguration("Encoder")

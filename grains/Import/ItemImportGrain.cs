@@ -4,6 +4,7 @@ using Actors.Grains.Hosting;
 using Actors.Grains.Index;
 using Actors.Grains.Items;
 using Actors.Grains.Model;
+using Actors.Grains.Models;
 using Actors.VectorIndex;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -25,7 +26,7 @@ namespace Actors.Grains.Import;
 [StatelessWorker]
 internal sealed partial class ItemImportGrain(
     TextEncoder encoder,
-    ServingModel model,
+    ServedModels models,
     IOptions<IndexOptions> indexOptions,
     IOptions<ItemOptions> itemOptions,
     IServiceProvider services,
@@ -59,6 +60,8 @@ internal sealed partial class ItemImportGrain(
         return Task.CompletedTask;
     }
 
+    private ServingModel Configured => models.Configured;
+
     public async Task<ItemImportResult> ImportAsync(ItemImportBatch batch, CancellationToken cancellationToken = default)
     {
         Validate(batch);
@@ -88,13 +91,13 @@ internal sealed partial class ItemImportGrain(
                     Text = batch.Texts[i],
                     Content = content.ToArray(),
                     EncoderVersion = batch.EncoderVersion,
-                    ModelVersion = model.Version,
+                    ModelVersion = Configured.Version,
                     UpdatedAt = now,
                 });
                 fresh.Add(i);
             }
             else if (records[i].State is { } existing && existing.Text == batch.Texts[i] && existing.EncoderVersion == batch.EncoderVersion
-                && existing.ModelVersion == model.Version && existing.Item is not null && existing.Content.AsSpan().SequenceEqual(content))
+                && existing.ModelVersion == Configured.Version && existing.Item is not null && existing.Content.AsSpan().SequenceEqual(content))
             {
                 unchanged.Add(i);
             }
@@ -108,12 +111,13 @@ internal sealed partial class ItemImportGrain(
         await Task.Run(() => Parallel.ForEach(fresh, i =>
         {
             var state = records[i].State!;
-            state.Item = model.ItemEmbedding(batch.ItemIds[i], state.Content!);
+            state.Item = Configured.ItemEmbedding(batch.ItemIds[i], state.Content!);
         }), cancellationToken);
 
         // The shards journal that these items are coming before any record exists, so an import interrupted between
         // storing and indexing still ends with every stored item searchable (IIndexShardMaintenance.ExpectAsync).
-        await ExpectAsync(batch, fresh);
+        var slots = (await models.CurrentAsync()).Live;
+        await ExpectAsync(batch, fresh, slots);
         var stored = new bool[count];
         await ForEachAsync(fresh.Count, async j =>
         {
@@ -143,27 +147,36 @@ internal sealed partial class ItemImportGrain(
         var toIndex = new List<int>(fresh.Count + unchanged.Count);
         toIndex.AddRange(fresh.Where(i => stored[i]));
         toIndex.AddRange(unchanged);
-        var indexed = await IndexAsync(batch, records, toIndex, cancellationToken);
+        // Slot 0 from the stored item embeddings; every other live model version through its own item tower.
+        var indexed = await IndexAsync(batch, records, toIndex, new ModelSlot(0, Configured.Version), cancellationToken);
+        await Task.WhenAll(slots.Where(s => s.Slot != 0).Select(slot => IndexAsync(batch, records, toIndex, slot, cancellationToken)));
         var result = new ItemImportResult(toIndex.Count - unchanged.Count, unchanged.Count, throughGrain.Count, indexed);
         LogImported(count, result.Stored, result.Unchanged, result.Updated, result.Indexed);
         return result;
     }
 
-    /// <summary>Tells each owning shard, in parallel, which of the given items are about to be stored.</summary>
-    private Task ExpectAsync(ItemImportBatch batch, List<int> items)
+    /// <summary>Tells each owning shard of every live model slot, in parallel, which of the given items are about to be stored.</summary>
+    private Task ExpectAsync(ItemImportBatch batch, List<int> items, IReadOnlyList<ModelSlot> slots)
     {
         var shards = indexOptions.Value.Shards;
-        return Task.WhenAll(items.GroupBy(i => Partitioner.ShardOf(batch.ItemIds[i], shards))
-            .Select(g => GrainFactory.GetGrain<IIndexShardMaintenance>(g.Key).ExpectAsync([.. g.Select(i => batch.ItemIds[i])])));
+        return Task.WhenAll(slots.SelectMany(slot => items.GroupBy(i => Partitioner.ShardOf(batch.ItemIds[i], shards))
+            .Select(g => GrainFactory.GetGrain<IIndexShardMaintenance>(ShardKeys.Of(slot.Slot, g.Key)).ExpectAsync([.. g.Select(i => batch.ItemIds[i])]))));
     }
 
-    /// <summary>One batch per shard, in parallel, of the given items' stored item embeddings and texts.</summary>
-    private async Task<int> IndexAsync(ItemImportBatch batch, GrainState<ItemState>[] records, List<int> items, CancellationToken cancellationToken)
+    /// <summary>
+    /// One batch per shard of <paramref name="slot"/>, in parallel, of the given items' embeddings in that slot's model
+    /// (slot 0: the stored item embeddings) and texts.
+    /// </summary>
+    private async Task<int> IndexAsync(ItemImportBatch batch, GrainState<ItemState>[] records, List<int> items, ModelSlot slot, CancellationToken cancellationToken)
     {
         if (items.Count == 0)
         {
             return 0;
         }
+        var version = await models.GetAsync(slot);
+        var rows = new float[records.Length][];
+        await Task.Run(() => Parallel.ForEach(items, i =>
+            rows[i] = slot.Slot == 0 ? records[i].State!.Item! : version.ItemEmbedding(batch.ItemIds[i], records[i].State!.Content!)), cancellationToken);
         var shards = indexOptions.Value.Shards;
         var byShard = new Dictionary<int, List<int>>();
         foreach (var i in items)
@@ -175,22 +188,22 @@ internal sealed partial class ItemImportGrain(
             }
             owned.Add(i);
         }
-        var dimension = records[items[0]].State!.Item!.Length;
+        var dimension = rows[items[0]].Length;
         var changed = await Task.WhenAll(byShard.Select(pair =>
         {
             var owned = pair.Value;
             var embeddings = new float[owned.Count * dimension];
             for (var j = 0; j < owned.Count; j++)
             {
-                records[owned[j]].State!.Item.AsSpan().CopyTo(embeddings.AsSpan(j * dimension));
+                rows[owned[j]].AsSpan().CopyTo(embeddings.AsSpan(j * dimension));
             }
             var entries = new IndexBatch(
                 [.. owned.Select(i => batch.ItemIds[i])],
                 embeddings,
                 dimension,
                 [.. owned.Select(i => (string?)batch.Texts[i])],
-                model.Version);
-            return GrainFactory.GetGrain<IIndexShardMaintenance>(pair.Key).UpsertBatchAsync(entries, cancellationToken);
+                version.Version);
+            return GrainFactory.GetGrain<IIndexShardMaintenance>(ShardKeys.Of(slot.Slot, pair.Key)).UpsertBatchAsync(entries, cancellationToken);
         }));
         return changed.Sum();
     }

@@ -58,7 +58,31 @@ internal interface IIndexShardMaintenance : IGrainWithIntegerKey
     [Alias("CompleteMigration")]
     Task CompleteMigrationAsync();
 
+    /// <summary>
+    /// Builds the index of this shard's model slot (slot 1 and up; a slot-0 shard just reports): the first call copies
+    /// the ids of every item acknowledged to slot 0's shard of the same number (<see cref="ListAcknowledgedAsync"/>),
+    /// journalled, and the shard loads them from their stored records through its own model's item tower, a chunk per
+    /// pending tick. Returns how far it is; idempotent, so the registry asks every few seconds.
+    /// </summary>
+    [Alias("Build")]
+    Task<ShardBuild> BuildAsync();
+
+    /// <summary>Drops this shard's index and its stored records (its model slot was retired) and deactivates.</summary>
+    [Alias("Drop")]
+    Task DropAsync();
+
+    /// <summary>Every item acknowledged to this shard: those in its index, those it is loading and those it expects.</summary>
+    [Alias("ListAcknowledged"), ReadOnly, AlwaysInterleave]
+    Task<string[]> ListAcknowledgedAsync();
+
     /// <summary>The ids of the items this shard holds in its index, for tests that audit where items went.</summary>
     [Alias("ListItemIds"), ReadOnly, AlwaysInterleave]
     Task<string[]> ListItemIdsAsync();
 }
+
+/// <summary>How far a shard's index build is: complete (every acknowledged item in its model's space), items held, items still to load.</summary>
+[GenerateSerializer, Immutable, Alias("Actors.ShardBuild")]
+public sealed record ShardBuild(
+    [property: Id(0)] bool Complete,
+    [property: Id(1)] int Indexed,
+    [property: Id(2)] int Pending);

@@ -33,4 +33,10 @@ internal sealed partial class IndexShardGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Index shard {Shard}: another activation has written the journal (ETag {Own}, stored {Stored}); this one leaves its silo's searches and deactivates")]
     private partial void LogSuperseded(long shard, string? own, string? stored);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard} of model slot {Slot} seeded: {Pending} items to load")]
+    private partial void LogSeeded(long shard, int slot, int pending);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Index shard {Shard} of model slot {Slot} dropped ({Records} records deleted)")]
+    private partial void LogDropped(long shard, int slot, int records);
 }

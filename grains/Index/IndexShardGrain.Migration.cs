@@ -48,7 +48,7 @@ internal sealed partial class IndexShardGrain
         }
         var pending = _pending.Concat(_expected.Keys)
             .Where(id => Partitioner.ShardOf(id, shards) != Shard).Distinct(StringComparer.Ordinal).ToArray();
-        return Task.FromResult(new MisplacedItems(new IndexBatch([.. ids], embeddings, Math.Max(dimension, 1), texts, model.Version), pending));
+        return Task.FromResult(new MisplacedItems(new IndexBatch([.. ids], embeddings, Math.Max(dimension, 1), texts, _model.Version), pending));
     }
 
     public Task DropMovedAsync(string[] itemIds)

@@ -33,8 +33,8 @@ internal sealed partial class IndexShardGrain
         {
             if (records[i] is { RecordExists: true, State: { } item })
             {
-                embeddings[i] = item.ModelVersion == model.Version && item.Item is { } stored ? stored
-                    : item.EncoderVersion == encoder.ModelVersion && item.Content is { } content ? model.ItemEmbedding(itemIds[i], content)
+                embeddings[i] = item.ModelVersion == _model.Version && item.Item is { } stored ? stored
+                    : item.EncoderVersion == encoder.ModelVersion && item.Content is { } content ? _model.ItemEmbedding(itemIds[i], content)
                     : null!;
             }
         }), cancellationToken);
@@ -81,6 +81,10 @@ internal sealed partial class IndexShardGrain
     /// </summary>
     private async Task PendingTickAsync(CancellationToken cancellationToken)
     {
+        if (_retired || _superseded)
+        {
+            return;
+        }
         var now = DateTime.UtcNow;
         foreach (var (itemId, since) in _expected.Where(e => now - e.Value > options.Value.ExpectTimeout).ToArray())
         {
@@ -106,7 +110,8 @@ internal sealed partial class IndexShardGrain
         UpdateCompleteness();
     }
 
-    private void UpdateCompleteness() => _index.Incomplete = _pending.Count > 0 || _migrating || HasOverdueExpectations();
+    private void UpdateCompleteness() =>
+        _index.Incomplete = (Slot != 0 && !journal.State.Seeded) || _pending.Count > 0 || _migrating || HasOverdueExpectations();
 
     private bool HasOverdueExpectations()
     {

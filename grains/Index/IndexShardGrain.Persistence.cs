@@ -28,7 +28,7 @@ internal sealed partial class IndexShardGrain
     /// </summary>
     private void Restore(ShardBatchState record)
     {
-        if (record.ModelVersion == model.Version && (_index.Index is null || _index.Index.Dimension == record.Dimension))
+        if (record.ModelVersion == _model.Version && (_index.Index is null || _index.Index.Dimension == record.Dimension))
         {
             _index.UpsertMany(record.ItemIds, record.Embeddings, record.Dimension, record.Texts);
             _pending.ExceptWith(record.ItemIds);
@@ -132,7 +132,7 @@ internal sealed partial class IndexShardGrain
     }
 
     private Task SnapshotIfDirtyAsync(CancellationToken cancellationToken) =>
-        _dirty ? SnapshotAsync(cancellationToken) : Task.CompletedTask;
+        _dirty && !_retired && !_superseded ? SnapshotAsync(cancellationToken) : Task.CompletedTask;
 
     /// <summary>
     /// Writes the whole index as records of at most <see cref="IndexOptions.SnapshotRecordItems"/> items, then the state
@@ -163,11 +163,11 @@ internal sealed partial class IndexShardGrain
                     Embeddings = embeddings,
                     Dimension = dimension,
                     Texts = Array.ConvertAll(part, e => _index.TextOf(e.Key)),
-                    ModelVersion = model.Version,
+                    ModelVersion = _model.Version,
                 }));
             }
             var replaced = state.State.Chunks;
-            state.State.ModelVersion = model.Version;
+            state.State.ModelVersion = _model.Version;
             state.State.Chunks = chunks;
             try
             {

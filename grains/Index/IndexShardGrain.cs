@@ -1,6 +1,7 @@
 using Actors.Encoder;
 using Actors.Grains.Hosting;
 using Actors.Grains.Model;
+using Actors.Grains.Models;
 using Actors.Grains.Placement;
 using Actors.VectorIndex;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,12 @@ namespace Actors.Grains.Index;
 /// is left (or the index is re-partitioning, <see cref="IIndexLayoutGrain"/>) every answer that includes this shard is
 /// partial. Pending ids stay in the journal across snapshots, so a crash mid-rebuild resumes it.
 /// </para>
+/// <para>
+/// Each model version with an index has shards of its own (<see cref="ShardKeys"/>: slot 0 is the configured model,
+/// whose shards these always were). A shard of an uploaded version's slot is built by <see cref="BuildAsync"/>: it
+/// copies the ids acknowledged to slot 0's shard of its number and loads them as pending items, through its own model;
+/// it is incomplete until then. A shard of a slot that is no longer live (retired) holds nothing and accepts nothing.
+/// </para>
 /// </summary>
 [SpreadPlacement, KeepAlive]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The index is disposed in OnDeactivateAsync, where a grain's lifetime ends.")]
@@ -38,7 +45,7 @@ internal sealed partial class IndexShardGrain(
     [PersistentState("shard", StorageNames.Actors)] IPersistentState<ShardState> state,
     [PersistentState(IndexShardGrain.JournalStateName, StorageNames.Actors)] IPersistentState<ShardJournal> journal,
     IOptions<IndexOptions> options,
-    ServingModel model,
+    ServedModels models,
     TextEncoder encoder,
     SiloShardRegistry registry,
     IServiceProvider services,
@@ -66,7 +73,15 @@ internal sealed partial class IndexShardGrain(
     private int _batchedSinceSnapshot;
     private bool _superseded;
 
-    private long Shard => this.GetPrimaryKeyLong();
+    // The model of this shard's slot: every entry is in its embedding space.
+    private ServingModel _model = null!;
+
+    // A shard of a slot that is no longer live: it neither registers nor takes changes.
+    private bool _retired;
+
+    private int Shard => ShardKeys.ShardOf(this.GetPrimaryKeyLong());
+
+    private int Slot => ShardKeys.SlotOf(this.GetPrimaryKeyLong());
 
     private IGrainStorage Storage => _storage ??= services.GetRequiredKeyedService<IGrainStorage>(StorageNames.Actors);
 
@@ -76,10 +91,19 @@ internal sealed partial class IndexShardGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _index = new ShardIndex((int)Shard, options.Value.HnswThreshold, options.Value.Hnsw(), model.Version);
+        if (Slot != 0 && !(await models.CurrentAsync()).Live.Any(s => s.Slot == Slot))
+        {
+            // Retired (or a straggling call after the registry dropped it): nothing to serve; DropAsync may still clear it.
+            _retired = true;
+            _index = new ShardIndex(Shard, Slot, options.Value.HnswThreshold, options.Value.Hnsw(), "");
+            DeactivateOnIdle();
+            return;
+        }
+        _model = await models.GetForSlotAsync(Slot);
+        _index = new ShardIndex(Shard, Slot, options.Value.HnswThreshold, options.Value.Hnsw(), _model.Version);
         if (state.State.Embeddings.Count > 0)
         {
-            if (state.State.ModelVersion == model.Version)
+            if (state.State.ModelVersion == _model.Version)
             {
                 RestoreWholeSnapshot();
             }
@@ -128,7 +152,7 @@ internal sealed partial class IndexShardGrain(
         if (_pending.Count > 0)
         {
             // A new model (or dimension) since these were written: rebuilt from the items' stored content embeddings.
-            LogModelChanged(Shard, state.State.ModelVersion, model.Version, _pending.Count);
+            LogModelChanged(Shard, state.State.ModelVersion, _model.Version, _pending.Count);
         }
         _pending.UnionWith(reindex);
         if (reindex.Count > 0)
@@ -155,7 +179,7 @@ internal sealed partial class IndexShardGrain(
         registry.Unregister(_index);
         try
         {
-            if (!_superseded)
+            if (!_superseded && !_retired)
             {
                 await SnapshotIfDirtyAsync(cancellationToken);
             }
@@ -174,12 +198,16 @@ internal sealed partial class IndexShardGrain(
 
     public async Task UpsertAsync(string itemId, float[] embedding, string modelVersion, string? text = null)
     {
+        if (_retired)
+        {
+            return;
+        }
         var expected = _expected.Remove(itemId);
-        if (modelVersion != model.Version)
+        if (modelVersion != _model.Version)
         {
             // An item computed on a silo that serves another model (a rolling deployment in progress): not compared with
             // this shard's queries; the shard recomputes it with its own model from the stored record.
-            LogForeignModel(Shard, itemId, modelVersion, model.Version);
+            LogForeignModel(Shard, itemId, modelVersion, _model.Version);
             _index.Remove(itemId);
             _pending.Add(itemId);
         }
@@ -202,6 +230,10 @@ internal sealed partial class IndexShardGrain(
     public async Task ExpectAsync(string[] itemIds)
     {
         ArgumentNullException.ThrowIfNull(itemIds);
+        if (_retired)
+        {
+            return;
+        }
         var now = DateTime.UtcNow;
         foreach (var itemId in itemIds)
         {
@@ -216,6 +248,10 @@ internal sealed partial class IndexShardGrain(
     public async Task<int> UpsertBatchAsync(IndexBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (_retired)
+        {
+            return 0;
+        }
         var (itemIds, embeddings, texts) = Changed(batch, onlyAbsent: false);
         return await ApplyBatchAsync(batch, itemIds, embeddings, texts, cancellationToken);
     }
@@ -230,10 +266,10 @@ internal sealed partial class IndexShardGrain(
         {
             _expected.Remove(itemId);
         }
-        if (batch.ModelVersion != model.Version)
+        if (batch.ModelVersion != _model.Version)
         {
             // Another model's embedding space: recomputed here from the stored records (written before the batch came).
-            LogForeignModel(Shard, itemIds[0], batch.ModelVersion, model.Version);
+            LogForeignModel(Shard, itemIds[0], batch.ModelVersion, _model.Version);
             foreach (var itemId in itemIds)
             {
                 _index.Remove(itemId);
@@ -298,6 +334,55 @@ internal sealed partial class IndexShardGrain(
     }
 
     public Task<int> CountAsync() => Task.FromResult(_index.Count);
+
+    public async Task<ShardBuild> BuildAsync()
+    {
+        if (_retired)
+        {
+            return new ShardBuild(false, 0, 0);
+        }
+        if (Slot != 0 && !journal.State.Seeded)
+        {
+            var acknowledged = await GrainFactory.GetGrain<IIndexShardMaintenance>(ShardKeys.Of(0, Shard)).ListAcknowledgedAsync();
+            foreach (var itemId in acknowledged)
+            {
+                if (!_index.Contains(itemId) && _pending.Add(itemId))
+                {
+                    journal.State.Changes.Add(new ShardChange(itemId, Removed: false));
+                }
+            }
+            journal.State.Seeded = true;
+            _dirty = true;
+            await journal.WriteStateAsync();
+            UpdateCompleteness();
+            LogSeeded(Shard, Slot, _pending.Count);
+        }
+        return new ShardBuild(!_index.Incomplete, _index.Count, _pending.Count);
+    }
+
+    public async Task DropAsync()
+    {
+        registry.Unregister(_index);
+        _retired = true;
+        var records = state.State.Chunks.Concat(journal.State.Batches.Select(b => b.Sequence)).ToArray();
+        foreach (var sequence in records)
+        {
+            if (!_batchETags.ContainsKey(sequence))
+            {
+                await ReadBatchAsync(sequence, CancellationToken.None);
+            }
+            await DeleteBatchAsync(sequence);
+        }
+        await state.ClearStateAsync();
+        await journal.ClearStateAsync();
+        _pending.Clear();
+        _expected.Clear();
+        LogDropped(Shard, Slot, records.Length);
+        DeactivateOnIdle();
+    }
+
+    public Task<string[]> ListAcknowledgedAsync() =>
+        Task.FromResult((_index.Index?.Keys() ?? []).Concat(_pending).Concat(_expected.Keys).Distinct(StringComparer.Ordinal).ToArray());
 
     public Task<string[]> ListItemIdsAsync() => Task.FromResult(_index.Index?.Keys() ?? []);
 

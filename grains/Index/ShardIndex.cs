@@ -8,7 +8,7 @@ namespace Actors.Grains.Index;
 /// when the dimension is known) and the text each item is shown with. The shard grain writes it from its turns; the
 /// silo's search grain reads it concurrently through <see cref="SiloShardRegistry"/>, so everything here is thread-safe.
 /// </summary>
-internal sealed class ShardIndex(int shard, int hnswThreshold, HnswOptions hnsw, string modelVersion) : IDisposable
+internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOptions hnsw, string modelVersion) : IDisposable
 {
     private readonly Lock _create = new();
     private readonly ConcurrentDictionary<string, string> _texts = new(StringComparer.Ordinal);
@@ -17,6 +17,12 @@ internal sealed class ShardIndex(int shard, int hnswThreshold, HnswOptions hnsw,
 
     /// <summary>The shard number.</summary>
     public int Shard { get; } = shard;
+
+    /// <summary>The model slot (0: the configured model; see <see cref="ShardKeys"/>).</summary>
+    public int Slot { get; } = slot;
+
+    /// <summary>The shard grain's key: slot and shard number.</summary>
+    public long Key => ShardKeys.Of(Slot, Shard);
 
     /// <summary>The model every embedding here was made with (the shard's silo's): entries of another are never added.</summary>
     public string ModelVersion { get; } = modelVersion;

@@ -33,6 +33,12 @@ public sealed class ShardJournal
 
     /// <summary>The sequence number the next batch or snapshot record gets; never reused.</summary>
     [Id(2)] public long NextBatch { get; set; }
+
+    /// <summary>
+    /// For a shard of an uploaded model's slot: whether it has copied the item ids of slot 0 (they are journalled as
+    /// pending until loaded). Slot 0 shards never seed.
+    /// </summary>
+    [Id(3)] public bool Seeded { get; set; }
 }
 
 /// <summary>One acknowledged change: the item's embedding was set, or (<see cref="Removed"/>) the item left the shard.</summary>

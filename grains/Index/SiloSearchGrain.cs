@@ -18,7 +18,9 @@ internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISilo
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
         ArgumentNullException.ThrowIfNull(exclude);
         ArgumentNullException.ThrowIfNull(score);
-        var shards = registry.Shards.ToArray();
+        // Only the shards of the query's model: every version with an index has shards of its own, and a query is never
+        // compared with another version's (nor is such a shard's state any concern of this answer). Without a version: slot 0.
+        var shards = registry.Shards.Where(s => modelVersion is null ? s.Slot == 0 : s.ModelVersion == modelVersion).ToArray();
         return Task.Run(() => Search(shards, query, k, exclude, score, modelVersion), cancellationToken);
     }
 

@@ -5,6 +5,7 @@ using Actors.Grains.Encoding;
 using Actors.Grains.Hosting;
 using Actors.Grains.Index;
 using Actors.Grains.Model;
+using Actors.Grains.Models;
 using Actors.VectorIndex;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,11 +18,16 @@ namespace Actors.Grains.Items;
 /// content embedding; a change of model recomputes it without re-encoding.
 /// The batch importer (<see cref="Import.ItemImportGrain"/>) creates records of new items in storage without activating
 /// their grains, so an activation that found no record looks again before it answers "absent" or creates one.
+/// <para>
+/// The stored item embedding is the configured model's (slot 0). Every other model version with a live index (being
+/// built, serving, the rollback target, an experiment arm) gets its own item tower's embedding of the same content
+/// embedding on every write, in its own shards, so each version's index follows the catalog without re-encoding.
+/// </para>
 /// </summary>
 internal sealed partial class ItemGrain(
     [PersistentState(ItemState.StateName, StorageNames.Actors)] IPersistentState<ItemState> state,
     TextEncoder encoder,
-    ServingModel model,
+    ServedModels models,
     EncoderRouter encoders,
     ItemContentCache contentCache,
     IOptions<IndexOptions> indexOptions,
@@ -30,8 +36,10 @@ internal sealed partial class ItemGrain(
 {
     private string ItemId => this.GetPrimaryKeyString();
 
-    private IIndexShardMaintenance Shard =>
-        GrainFactory.GetGrain<IIndexShardMaintenance>(Partitioner.ShardOf(ItemId, indexOptions.Value.Shards));
+    private ServingModel Configured => models.Configured;
+
+    private IIndexShardMaintenance ShardOf(int slot) =>
+        GrainFactory.GetGrain<IIndexShardMaintenance>(ShardKeys.Of(slot, Partitioner.ShardOf(ItemId, indexOptions.Value.Shards)));
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => RefreshAsync();
 
@@ -46,11 +54,11 @@ internal sealed partial class ItemGrain(
             LogReencoding(ItemId, state.State.EncoderVersion, encoder.ModelVersion);
             await EncodeAndIndexAsync(state.State.Text!, CancellationToken.None);
         }
-        else if (state.State.ModelVersion != model.Version)
+        else if (state.State.ModelVersion != Configured.Version)
         {
-            LogRealigning(ItemId, state.State.ModelVersion, model.Version);
-            state.State.Item = model.ItemEmbedding(ItemId, state.State.Content!);
-            state.State.ModelVersion = model.Version;
+            LogRealigning(ItemId, state.State.ModelVersion, Configured.Version);
+            state.State.Item = Configured.ItemEmbedding(ItemId, state.State.Content!);
+            state.State.ModelVersion = Configured.Version;
             await WriteAndIndexAsync(CancellationToken.None);
         }
     }
@@ -115,9 +123,9 @@ internal sealed partial class ItemGrain(
     {
         state.State.Text = text;
         state.State.Content = content;
-        state.State.Item = model.ItemEmbedding(ItemId, content);
+        state.State.Item = Configured.ItemEmbedding(ItemId, content);
         state.State.EncoderVersion = encoderVersion;
-        state.State.ModelVersion = model.Version;
+        state.State.ModelVersion = Configured.Version;
         state.State.UpdatedAt = DateTimeOffset.UtcNow;
         contentCache.Forget(ItemId);
         await WriteAndIndexAsync(cancellationToken);
@@ -134,13 +142,27 @@ internal sealed partial class ItemGrain(
     /// </summary>
     private async Task WriteAndIndexAsync(CancellationToken cancellationToken)
     {
-        await Shard.ExpectAsync([ItemId]);
+        var slots = (await models.CurrentAsync()).Live;
+        await Task.WhenAll(slots.Select(slot => ShardOf(slot.Slot).ExpectAsync([ItemId])));
         await state.WriteStateAsync(cancellationToken);
-        await IndexAsync();
+        await IndexAsync(slots);
     }
 
-    /// <summary>Registers the stored embedding and text with the owning shard (idempotent).</summary>
-    private Task IndexAsync() => Shard.UpsertAsync(ItemId, state.State.Item!, state.State.ModelVersion!, state.State.Text);
+    /// <summary>Registers the stored embedding and text with the owning shard of every live model slot (idempotent).</summary>
+    private async Task IndexAsync(IReadOnlyList<ModelSlot>? slots = null)
+    {
+        slots ??= (await models.CurrentAsync()).Live;
+        await Task.WhenAll(slots.Select(async slot =>
+        {
+            if (slot.Slot == 0)
+            {
+                await ShardOf(0).UpsertAsync(ItemId, state.State.Item!, state.State.ModelVersion!, state.State.Text);
+                return;
+            }
+            var version = await models.GetAsync(slot);
+            await ShardOf(slot.Slot).UpsertAsync(ItemId, version.ItemEmbedding(ItemId, state.State.Content!), version.Version, state.State.Text);
+        }));
+    }
 
     /// <summary>
     /// Whether the item is stored. Without a record in memory, storage is read again first: the batch importer writes new

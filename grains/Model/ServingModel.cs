@@ -24,6 +24,9 @@ public sealed class ServingModel : IDisposable
     /// <summary>The model version stored beside every item embedding; a change refreshes them.</summary>
     public string Version => _model?.Version ?? ContentVersion;
 
+    /// <summary>The dimension of the item and user embeddings; null for the content baseline (the encoder's).</summary>
+    public int? Dimension => _model?.OutputDimension;
+
     /// <summary>
     /// How retrieval fuses the cosine with item → next-item counts: the artifact's manifest field <c>fusion</c>, or
     /// <see cref="FusionSettings.ModelOnly"/> (the cosine alone) without one and for the content baseline.

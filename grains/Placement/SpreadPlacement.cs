@@ -4,7 +4,8 @@ using Orleans.Runtime.Placement;
 namespace Actors.Grains.Placement;
 
 /// <summary>
-/// Places integer-keyed grains round-robin over the compatible silos in address order: key n goes to silo n mod count,
+/// Places integer-keyed grains round-robin over the compatible silos in address order: key n goes to silo n mod count
+/// (of the key's low 32 bits: index shards of every model slot with the same shard number share a silo),
 /// so a few large partitions (the index shards) land one per silo instead of by hash, which may stack them. Like hash
 /// placement it is decided at activation only: a silo that joins later gets shards as they next activate.
 /// </summary>
@@ -28,7 +29,7 @@ internal sealed class SpreadPlacementDirector : IPlacementDirector
         {
             throw new SiloUnavailableException($"No compatible silo for {target.GrainIdentity}.");
         }
-        var n = target.GrainIdentity.GetIntegerKey();
-        return Task.FromResult(silos[(int)((ulong)n % (ulong)silos.Length)]);
+        var n = (uint)(target.GrainIdentity.GetIntegerKey() & 0xFFFF_FFFF);
+        return Task.FromResult(silos[(int)(n % (uint)silos.Length)]);
     }
 }

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using Actors.Grains.Diagnostics;
 using Actors.Grains.Hosting;
-using Actors.Grains.Model;
+using Actors.Grains.Index;
+using Actors.Grains.Models;
 using Actors.Grains.Placement;
 using Actors.Grains.Popularity;
+using Actors.Grains.Users;
 using Actors.VectorIndex;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -17,15 +19,21 @@ namespace Actors.Grains.Retrieval;
 /// that failed fast — are asked directly within the same deadline. A shard that is slow or lost makes the answer
 /// partial, not an error. Users without history get the time-decayed popularity list, from this silo's snapshot
 /// (<see cref="SiloPopularity"/>, refreshed every second). When the served model fuses
-/// item → next-item counts (<see cref="ServingModel.Fusion"/>), the successors of the user's last items join the
+/// item → next-item counts (<see cref="Model.ServingModel.Fusion"/>), the successors of the user's last items join the
 /// candidates (scored by the same silo calls) and every candidate is ranked by the fused score.
+/// <para>
+/// A query is answered in one model version throughout: the one the user's profile was made with (the serving version,
+/// or the user's experiment arm), whose shards alone are searched, so an answer never mixes two versions' embeddings
+/// even while a new version is switched in. An answer to a user in an experiment is noted with the user grain, which
+/// counts the user's next events that hit it.
+/// </para>
 /// </summary>
 [StatelessWorker]
 internal sealed class RetrievalGrain(
     IOptions<IndexOptions> options,
     IOptions<RetrievalOptions> retrievalOptions,
     IOptions<TransitionOptions> transitionOptions,
-    ServingModel model,
+    ServedModels models,
     IClusterMembershipService membership,
     SiloPopularity popularity) : Grain, IRetrievalGrain
 {
@@ -37,24 +45,33 @@ internal sealed class RetrievalGrain(
     public async Task<Recommendations> RecommendAsync(string userId, int k, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var profile = await GrainReferences.Get<IUserGrain>(GrainFactory, userId).GetProfileAsync();
+        var user = GrainReferences.Get<IUserGrain>(GrainFactory, userId);
+        var profile = await user.GetProfileAsync();
+        var slot = new ModelSlot(profile.Slot, profile.ModelVersion);
         Recommendations result;
         if (profile.Embedding is null)
         {
             var popular = popularity.Top(k, profile.SeenItems);
             result = new Recommendations(await WithTextsAsync(Array.ConvertAll(popular, h => new ScoredItem(h.ItemId, h.Score, ""))), "popularity");
         }
-        else if (model.Fusion.UsesCounts)
+        else if ((await models.GetAsync(slot)).Fusion is { UsesCounts: true } fusion)
         {
-            var (hits, partial) = await FusedSearchAsync(profile.Embedding, profile.ModelVersion, profile.RecentItems ?? [], k, profile.SeenItems, cancellationToken);
-            result = new Recommendations(await WithTextsAsync(hits), "embedding", partial);
+            var (hits, partial) = await FusedSearchAsync(profile.Embedding, slot, fusion, profile.RecentItems ?? [], k, profile.SeenItems, cancellationToken);
+            result = new Recommendations(await WithTextsAsync(hits), "embedding", partial, profile.ModelVersion);
         }
         else
         {
             using var deadline = Deadline(cancellationToken);
-            var answer = await SearchIndexAsync(profile.Embedding, profile.ModelVersion, k, profile.SeenItems, [], deadline.Token);
+            var answer = await SearchIndexAsync(profile.Embedding, slot, k, profile.SeenItems, [], deadline.Token);
             cancellationToken.ThrowIfCancellationRequested();
-            result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial));
+            result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial), profile.ModelVersion);
+        }
+        if (profile.Experiment is { } experiment)
+        {
+            result = result with { Experiment = experiment };
+            // One-way: the count of the user's next events that hit this answer; the answer does not wait for it.
+            _ = GrainReferences.Get<IUserMaintenance>(GrainFactory, userId)
+                .NoteServedAsync(experiment, profile.ModelVersion, Array.ConvertAll(result.Items, i => i.ItemId));
         }
         ActorsInstruments.RecommendationDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("query", "user"));
         return result;
@@ -68,10 +85,15 @@ internal sealed class RetrievalGrain(
         {
             return null;
         }
+        // The serving version's space: the stored item embedding is slot 0's; another version's is its item tower over the content.
+        var serving = models.Routing.Serving;
+        var (query, slot) = serving.Slot == 0
+            ? (embeddings.Item, new ModelSlot(0, embeddings.ModelVersion))
+            : ((await models.GetAsync(serving)).ItemEmbedding(itemId, embeddings.Content), serving);
         using var deadline = Deadline(cancellationToken);
-        var answer = await SearchIndexAsync(embeddings.Item, embeddings.ModelVersion, k, [itemId], [], deadline.Token);
+        var answer = await SearchIndexAsync(query, slot, k, [itemId], [], deadline.Token);
         cancellationToken.ThrowIfCancellationRequested();
-        var result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial));
+        var result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial), slot.Version);
         ActorsInstruments.RecommendationDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("query", "item"));
         return result;
     }
@@ -88,9 +110,8 @@ internal sealed class RetrievalGrain(
     /// by cosine. That is exact: counts only raise a score (λ ≥ 0, log1p(T) ≥ 0), so an item outside S and outside the
     /// cosine top k is beaten by the k items whose cosine beats it. One deadline covers the count and the index reads.
     /// </summary>
-    private async Task<(ScoredItem[] Hits, bool Partial)> FusedSearchAsync(float[] query, string modelVersion, string[] recentNewestFirst, int k, string[] exclude, CancellationToken cancellationToken)
+    private async Task<(ScoredItem[] Hits, bool Partial)> FusedSearchAsync(float[] query, ModelSlot slot, Actors.Model.FusionSettings fusion, string[] recentNewestFirst, int k, string[] exclude, CancellationToken cancellationToken)
     {
-        var fusion = model.Fusion;
         using var deadline = Deadline(cancellationToken);
 
         var (successors, countsPartial) = await SuccessorsAsync(recentNewestFirst, deadline.Token);
@@ -107,7 +128,7 @@ internal sealed class RetrievalGrain(
                 fromCounts.Add(item);
             }
         }
-        var answer = await SearchIndexAsync(query, modelVersion, k, exclude, [.. fromCounts], deadline.Token);
+        var answer = await SearchIndexAsync(query, slot, k, exclude, [.. fromCounts], deadline.Token);
         cancellationToken.ThrowIfCancellationRequested();
 
         var candidates = new Dictionary<string, ScoredItem>(StringComparer.Ordinal);
@@ -175,11 +196,12 @@ internal sealed class RetrievalGrain(
     /// The whole index's top <paramref name="k"/> for <paramref name="query"/> (none of <paramref name="exclude"/>) and
     /// the cosine of each of <paramref name="score"/>: one search grain per active silo, then the shards none of them
     /// searched, directly. Partial when some shard's answer is missing at the deadline, or a shard may miss acknowledged
-    /// items or holds embeddings of a model other than the query's (<paramref name="modelVersion"/>: those are not
-    /// compared with it). Hits are merged by item id, so an item held by two shards for a moment (a re-partition) counts once.
+    /// items or holds embeddings of a model other than the query's (<paramref name="slot"/>: only that version's shards
+    /// are searched). Hits are merged by item id, so an item held by two shards for a moment (a re-partition) counts once.
     /// </summary>
-    private async Task<IndexAnswer> SearchIndexAsync(float[] query, string modelVersion, int k, string[] exclude, string[] score, CancellationToken deadline)
+    private async Task<IndexAnswer> SearchIndexAsync(float[] query, ModelSlot slot, int k, string[] exclude, string[] score, CancellationToken deadline)
     {
+        var modelVersion = slot.Version;
         var silos = SiloSearches();
         var answers = await Task.WhenAll(Array.ConvertAll(silos, silo => AnswerOrNullAsync(() => silo.SearchAsync(query, k, exclude, score, modelVersion, deadline), deadline)));
         var incomplete = false;
@@ -218,7 +240,7 @@ internal sealed class RetrievalGrain(
         if (missing.Length > 0 && !partial)
         {
             // Not active on any silo that answered: activate or reach them by calling them (texts come from the items).
-            var direct = await Task.WhenAll(Array.ConvertAll(missing, shard => AnswerOrNullAsync(() => SearchShardAsync(shard, query, modelVersion, k, exclude, score, deadline), deadline)));
+            var direct = await Task.WhenAll(Array.ConvertAll(missing, shard => AnswerOrNullAsync(() => SearchShardAsync(ShardKeys.Of(slot.Slot, shard), shard, query, modelVersion, k, exclude, score, deadline), deadline)));
             foreach (var answer in direct)
             {
                 partial |= answer is null || answer.Partial;
@@ -243,9 +265,9 @@ internal sealed class RetrievalGrain(
     }
 
     /// <summary>One shard's top <paramref name="k"/> and its cosine for the items of <paramref name="score"/> it owns.</summary>
-    private async Task<IndexAnswer> SearchShardAsync(int shard, float[] query, string modelVersion, int k, string[] exclude, string[] score, CancellationToken deadline)
+    private async Task<IndexAnswer> SearchShardAsync(long key, int shard, float[] query, string modelVersion, int k, string[] exclude, string[] score, CancellationToken deadline)
     {
-        var grain = GrainFactory.GetGrain<IIndexShardGrain>(shard);
+        var grain = GrainFactory.GetGrain<IIndexShardGrain>(key);
         var owned = Array.FindAll(score, itemId => Partitioner.ShardOf(itemId, options.Value.Shards) == shard);
         var searching = grain.SearchAsync(query, k, exclude, modelVersion, deadline);
         var scoring = owned.Length == 0 ? Task.FromResult(Array.Empty<ShardHit>()) : grain.ScoreAsync(query, owned, modelVersion, deadline);

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Actors.Grains.Users;
 
 /// <summary>
@@ -18,4 +20,12 @@ internal interface IUserMaintenance : IGrainWithStringKey
     /// <summary>The embedding recomputed from scratch over the current window, for checking the incremental one.</summary>
     [Alias("RecomputeEmbedding")]
     Task<float[]?> RecomputeEmbeddingAsync();
+
+    /// <summary>
+    /// Retrieval served the user <paramref name="itemIds"/> as arm <paramref name="version"/> of experiment
+    /// <paramref name="experiment"/>: counted as served, and the user's events within the hit window count against it.
+    /// One-way and interleaving: it only replaces a reference in memory.
+    /// </summary>
+    [Alias("NoteServed"), OneWay, AlwaysInterleave]
+    Task NoteServedAsync(string experiment, string version, string[] itemIds);
 }

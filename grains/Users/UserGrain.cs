@@ -1,7 +1,9 @@
 using Actors.Grains.Diagnostics;
+using Actors.Grains.Experiments;
 using Actors.Grains.Hosting;
 using Actors.Grains.Items;
 using Actors.Grains.Model;
+using Actors.Grains.Models;
 using Actors.Grains.Popularity;
 using Actors.Grains.Transitions;
 using Microsoft.Extensions.Logging;
@@ -27,22 +29,33 @@ namespace Actors.Grains.Users;
 /// written (the published embedding and the visible history are replaced in the same turn, after the write), so a read
 /// never shows an event that a failed write then takes back.
 /// </para>
+/// <para>
+/// The embedding is kept per model version (<see cref="SlotEmbedding"/>): the one the user is routed to
+/// (<see cref="ServedModels.Route"/>: the serving version, or the user's experiment arm), built from the stored history
+/// the first time that version is asked for, then updated incrementally like any other. While a new version is switched
+/// in, a user asked for in both keeps both; a version whose index is retired is let go at the next event.
+/// </para>
 /// </summary>
 [ImplicitStreamSubscription(StreamNames.Interactions)]
 internal sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Actors)] IPersistentState<UserState> state,
     IOptions<UserOptions> options,
-    ServingModel model,
+    ServedModels models,
     ItemContentCache contents,
     SiloPopularity popularity,
     SiloTransitions transitions,
+    SiloExperimentMetrics experimentMetrics,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IUserMaintenance, IStreamSubscriptionObserver, IAsyncBatchObserver<InteractionEvent>
 {
     private readonly HashSet<string> _appliedEventIds = new(StringComparer.Ordinal);
-    private readonly IUserEmbedding _embedding = model.CreateUserEmbedding(options.Value.HistoryLength);
-    private float[]? _published;
+
+    // The user's embedding in each model slot asked for; an entry is current when its basis is the visible state.
+    private readonly Dictionary<int, SlotEmbedding> _embeddings = [];
     private UserState _visible = new();
     private int _applying;
+
+    // The last answer served to this user in an experiment (its items, and when, in Environment.TickCount64 ms).
+    private ServedAnswer? _served;
 
     private string UserId => this.GetPrimaryKeyString();
 
@@ -63,12 +76,11 @@ internal sealed partial class UserGrain(
 
         // The embeddings are not persisted with the history: they are the items' to own, fetched once here. An empty
         // history (an unknown user) allocates no tower state.
+        _visible = state.State;
         if (state.State.History.Count > 0)
         {
-            _embedding.Rebuild(await HistoryContentsAsync());
+            await EmbeddingForAsync(models.Route(UserId).Slot);
         }
-        _published = _embedding.Current();
-        _visible = state.State;
     }
 
     public Task<HistoryEntry[]> GetHistoryAsync()
@@ -78,23 +90,38 @@ internal sealed partial class UserGrain(
         return Task.FromResult(history);
     }
 
-    public Task<UserProfile> GetProfileAsync()
+    public async Task<UserProfile> GetProfileAsync()
     {
+        var (slot, experiment) = models.Route(UserId);
+        var held = _embeddings.TryGetValue(slot.Slot, out var known) && IsCurrent(known, slot) ? known : await EmbeddingForAsync(slot);
+        var basis = held.Basis;
         var profile = new UserProfile(
             UserId,
-            _published,
-            _visible.History.Select(e => e.ItemId).Distinct(StringComparer.Ordinal).ToArray(),
-            model.Version,
-            RecentItems());
+            held.Published,
+            basis.History.Select(e => e.ItemId).Distinct(StringComparer.Ordinal).ToArray(),
+            slot.Version,
+            RecentItems(basis, held.Model.Fusion),
+            slot.Slot,
+            experiment);
         LeaveIfUnknown();
-        return Task.FromResult(profile);
+        return profile;
     }
 
     public async Task<float[]?> RecomputeEmbeddingAsync()
     {
-        var fresh = model.CreateUserEmbedding(options.Value.HistoryLength);
-        fresh.Rebuild(await HistoryContentsAsync());
+        var fresh = (await models.GetAsync(models.Route(UserId).Slot)).CreateUserEmbedding(options.Value.HistoryLength);
+        fresh.Rebuild(await HistoryContentsAsync(state.State.History));
         return fresh.Current();
+    }
+
+    public Task NoteServedAsync(string experiment, string version, string[] itemIds)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        ArgumentNullException.ThrowIfNull(version);
+        ArgumentNullException.ThrowIfNull(itemIds);
+        experimentMetrics.Served(experiment, version);
+        _served = new ServedAnswer(experiment, version, new HashSet<string>(itemIds, StringComparer.Ordinal), Environment.TickCount64);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -114,8 +141,14 @@ internal sealed partial class UserGrain(
         }
         var applied = new List<InteractionEvent>(candidates.Count);
         _applying++;
+        List<SlotEmbedding> targets = [];
         try
         {
+            // The routed version's embedding is kept current on every event, whether or not it was asked for yet; other
+            // versions held and still live follow along.
+            await EmbeddingForAsync(models.Route(UserId).Slot);
+            var live = models.Routing.Live;
+            targets = [.. _embeddings.Values.Where(e => e.Basis == stored && (e.Slot.Slot == 0 || live.Any(l => l.Slot == e.Slot.Slot)))];
             var contentOf = await contents.GetAsync(GrainFactory, candidates.Select(e => e.ItemId).ToHashSet(StringComparer.Ordinal));
             var steps = new List<(string ItemId, float[] Content)>(candidates.Count);
             foreach (var evt in candidates)
@@ -137,7 +170,10 @@ internal sealed partial class UserGrain(
             var next = Appended(stored, applied);
             try
             {
-                await _embedding.AppendAsync(steps);
+                foreach (var target in targets)
+                {
+                    await target.Embedding.AppendAsync(steps);
+                }
                 // Written before this returns, so before the stream acknowledges the event: a silo that dies before the
                 // write completes leaves the event to be redelivered, one that dies after it leaves a dedup entry behind.
                 state.State = next;
@@ -147,7 +183,7 @@ internal sealed partial class UserGrain(
             {
                 LogWriteFailed(ex, UserId, applied.Count);
                 state.State = stored;
-                await RollBackEmbeddingAsync();
+                await RollBackEmbeddingAsync(targets, stored);
                 // A failed write may still have reached storage (the ETag is then stale): the next activation reads what
                 // is really there. Until then this one answers from the state it had.
                 DeactivateOnIdle();
@@ -160,8 +196,18 @@ internal sealed partial class UserGrain(
                 _appliedEventIds.Add(evt.EventId);
             }
             _appliedEventIds.ExceptWith(Forgotten(stored, applied, next));
-            _published = _embedding.Current();
+            foreach (var target in targets)
+            {
+                target.Published = target.Embedding.Current();
+                target.Basis = next;
+            }
             _visible = next;
+            // Entries not carried along (another version's, or built from an older state meanwhile) are rebuilt if asked for.
+            foreach (var slot in _embeddings.Where(e => e.Value.Basis != next).Select(e => e.Key).ToArray())
+            {
+                _embeddings.Remove(slot);
+            }
+            CountExperimentEvents(applied);
             var now = DateTimeOffset.UtcNow;
             foreach (var evt in applied)
             {
@@ -310,12 +356,16 @@ internal sealed partial class UserGrain(
             .Take(count);
     }
 
-    /// <summary>The tower back to the stored history after a failed batch (it may have taken some of the batch's steps).</summary>
-    private async Task RollBackEmbeddingAsync()
+    /// <summary>The towers back to the stored history after a failed batch (they may have taken some of the batch's steps).</summary>
+    private async Task RollBackEmbeddingAsync(List<SlotEmbedding> targets, UserState stored)
     {
         try
         {
-            _embedding.Rebuild(await HistoryContentsAsync());
+            var history = await HistoryContentsAsync(stored.History);
+            foreach (var target in targets)
+            {
+                target.Embedding.Rebuild(history);
+            }
         }
         catch (Exception ex)
         {
@@ -336,15 +386,14 @@ internal sealed partial class UserGrain(
         }
     }
 
-    /// <summary>The newest items of the history, newest first, as many as the served fusion window reads; empty when it reads none.</summary>
-    private string[] RecentItems()
+    /// <summary>The newest items of <paramref name="basis"/>, newest first, as many as the fusion window reads; empty when it reads none.</summary>
+    private static string[] RecentItems(UserState basis, Actors.Model.FusionSettings fusion)
     {
-        var fusion = model.Fusion;
         if (!fusion.UsesCounts)
         {
             return [];
         }
-        var history = _visible.History;
+        var history = basis.History;
         var recent = new string[Math.Min(fusion.Window, history.Count)];
         for (var j = 0; j < recent.Length; j++)
         {
@@ -353,10 +402,54 @@ internal sealed partial class UserGrain(
         return recent;
     }
 
-    /// <summary>The history's items with their content embeddings, oldest first; items that no longer exist are left out.</summary>
-    private async Task<List<(string ItemId, float[] Content)>> HistoryContentsAsync()
+    /// <summary>
+    /// The user's embedding in <paramref name="slot"/>'s model, current for the visible state: the one held, or one
+    /// built now from the visible history. When a batch lands while it is built, the one built is returned (it matches
+    /// the state it was built from, which the profile then shows) but not kept.
+    /// </summary>
+    private async Task<SlotEmbedding> EmbeddingForAsync(ModelSlot slot)
     {
-        var history = state.State.History;
+        if (_embeddings.TryGetValue(slot.Slot, out var held) && IsCurrent(held, slot))
+        {
+            return held;
+        }
+        var basis = _visible;
+        var model = await models.GetAsync(slot);
+        var embedding = model.CreateUserEmbedding(options.Value.HistoryLength);
+        if (basis.History.Count > 0)
+        {
+            embedding.Rebuild(await HistoryContentsAsync(basis.History));
+        }
+        var built = new SlotEmbedding(slot, model, embedding) { Published = embedding.Current(), Basis = basis };
+        if (basis == _visible)
+        {
+            _embeddings[slot.Slot] = built;
+        }
+        return built;
+    }
+
+    private bool IsCurrent(SlotEmbedding held, ModelSlot slot) => held.Basis == _visible && held.Slot.Version == slot.Version;
+
+    /// <summary>
+    /// The experiment's count of events after an answer: each applied event within the hit window of the last answer
+    /// served to this user in the running experiment is one event for that answer's arm, and a hit when the answer held its item.
+    /// </summary>
+    private void CountExperimentEvents(List<InteractionEvent> applied)
+    {
+        if (_served is not { } served || models.Routing.Experiment is not { } experiment || experiment.Name != served.Experiment
+            || Environment.TickCount64 - served.At > experiment.HitWindow.TotalMilliseconds)
+        {
+            return;
+        }
+        foreach (var evt in applied)
+        {
+            experimentMetrics.Event(served.Experiment, served.Version, served.Items.Contains(evt.ItemId));
+        }
+    }
+
+    /// <summary>The items of <paramref name="history"/> with their content embeddings, oldest first; items that no longer exist are left out.</summary>
+    private async Task<List<(string ItemId, float[] Content)>> HistoryContentsAsync(List<HistoryEntry> history)
+    {
         var contentOf = await contents.GetAsync(GrainFactory, history.Select(e => e.ItemId).ToHashSet(StringComparer.Ordinal));
         var result = new List<(string ItemId, float[] Content)>(history.Count);
         foreach (var entry in history)
@@ -368,4 +461,21 @@ internal sealed partial class UserGrain(
         }
         return result;
     }
+
+    /// <summary>One model version's embedding of this user: the incremental tower, what it published, and the state it reflects.</summary>
+    private sealed class SlotEmbedding(ModelSlot slot, ServingModel model, IUserEmbedding embedding)
+    {
+        public ModelSlot Slot { get; } = slot;
+
+        public ServingModel Model { get; } = model;
+
+        public IUserEmbedding Embedding { get; } = embedding;
+
+        public float[]? Published { get; set; }
+
+        public required UserState Basis { get; set; }
+    }
+
+    /// <summary>An answer served in an experiment: which experiment and arm, its items, and when (Environment.TickCount64).</summary>
+    private sealed record ServedAnswer(string Experiment, string Version, HashSet<string> Items, long At);
 }

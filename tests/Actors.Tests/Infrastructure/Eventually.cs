@@ -23,4 +23,8 @@ internal static class Eventually
             await Task.Delay(20);
         }
     }
+
+    /// <summary>Waits until <paramref name="condition"/> holds (at most <paramref name="timeout"/>).</summary>
+    public static Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string waitingFor) =>
+        MatchesAsync(condition, static holds => holds, waitingFor, timeout);
 }
