@@ -229,8 +229,11 @@ function versionRow(v, view) {
     b.className = "small activate";
     b.textContent = "Activate";
     b.setAttribute("aria-label", `Activate ${v.version}`);
-    b.addEventListener("click", () => modelAction(`/models/${encodeURIComponent(v.version)}/activate`, `Activating ${v.version}…`,
-      `Activating ${v.version}: its index is built beside the serving one, and it serves once the index is complete.`));
+    b.addEventListener("click", () => {
+      models.target = v.version;
+      modelAction(`/models/${encodeURIComponent(v.version)}/activate`, `Activating ${v.version}…`,
+        `Activating ${v.version}: its index is built beside the serving one, and it serves once the index is complete.`);
+    });
     actions.append(b);
   }
   tr.append(cell(name), status, cell(v.kind), cell(String(v.dimension), "num"), indexCell(v), cell(when(v.uploadedAt)), cell(when(v.activatedAt)), actions);
@@ -294,7 +297,16 @@ function renderModels(view) {
   renderExperiment(view.experiment, view.serving);
 }
 
-const models = { last: "", timer: 0, pollFailed: false };
+// target: the version this page asked to activate, so that the status line can say when it serves.
+const models = { last: "", timer: 0, pollFailed: false, target: null };
+
+function followActivation(view) {
+  if (!models.target || view.activating === models.target) return;
+  say($("models-status"), view.serving === models.target
+    ? `${models.target} serves now.`
+    : `${models.target} is not serving: ${view.versions.find((v) => v.version === models.target)?.status ?? "gone"}.`, view.serving !== models.target);
+  models.target = null;
+}
 
 async function refreshModels() {
   clearTimeout(models.timer);
@@ -305,6 +317,7 @@ async function refreshModels() {
     if (json !== models.last) {
       models.last = json;
       renderModels(view);
+      followActivation(view);
     }
     if (models.pollFailed) say($("models-status"), "");
     models.pollFailed = false;
@@ -322,6 +335,7 @@ async function modelAction(path, pending, done) {
     await api(path, { method: "POST" });
     say($("models-status"), done);
   } catch (error) {
+    models.target = null;
     say($("models-status"), error.message, true);
   }
   await refreshModels();

@@ -72,6 +72,7 @@ public sealed partial class ModelsPageTests(KeyedExplorerSilo silo) : IClassFixt
         }
         await Assertions.Expect(row).ToHaveAttributeAsync("data-status", "Serving", new() { Timeout = SwitchTimeout });
         await Assertions.Expect(page.Locator("#model-serving")).ToHaveTextAsync(uploaded);
+        await Assertions.Expect(page.Locator("#models-status")).ToHaveTextAsync($"{uploaded} serves now.");
         await Assertions.Expect(VersionRow(page, configured)).Not.ToHaveAttributeAsync("data-status", "Serving");
         await Assertions.Expect(page.Locator("#model-previous")).ToHaveTextAsync(configured);
         await Assertions.Expect(page.Locator("#model-versions tbody tr[data-status=Serving]")).ToHaveCountAsync(1);
