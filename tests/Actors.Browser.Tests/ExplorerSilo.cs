@@ -10,14 +10,12 @@ namespace Actors.Browser.Tests;
 /// The real silo host listening on a loopback port (Kestrel), with the first users of the sample catalog imported
 /// on start, so a real browser can load the page.
 /// </summary>
+/// <remarks>Not sealed: a test class that needs other settings derives a fixture of its own.</remarks>
 public class ExplorerSilo : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly int _httpPort = FreePort();
 
     public Uri BaseAddress => new($"http://127.0.0.1:{_httpPort}/");
-
-    /// <summary>The key write endpoints require (<c>Api:ApiKey</c>); none unless a derived fixture sets one.</summary>
-    public virtual string? ApiKey => null;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -26,10 +24,6 @@ public class ExplorerSilo : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Orleans:ClusterId", $"browser-tests-{Guid.NewGuid():N}");
         builder.UseSetting("Catalog:ImportWhenEmpty", "true");
         builder.UseSetting("Catalog:MaxUsers", "40");
-        if (ApiKey is { } key)
-        {
-            builder.UseSetting("Api:ApiKey", key);
-        }
     }
 
     public async Task InitializeAsync()
