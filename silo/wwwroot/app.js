@@ -291,6 +291,8 @@ function renderModels(view) {
   $("model-serving-detail").textContent = serving ? `${serving.kind}, ${serving.dimension} dimensions, ${serving.source}` + (serving.activatedAt ? `, since ${when(serving.activatedAt)}` : "") : "";
   $("model-previous-box").hidden = !view.previous;
   $("model-previous").textContent = view.previous ?? "";
+  // A rollback while a version is being activated cancels that activation instead: one button for each meaning.
+  $("model-rollback").hidden = !!view.activating;
   $("model-activating-box").hidden = !view.activating;
   $("model-activating").textContent = view.activating ?? "";
   $("model-versions").tBodies[0].replaceChildren(...view.versions.map((v) => versionRow(v, view)));
@@ -347,6 +349,10 @@ async function init() {
   $("api-key").value = sessionStorage.getItem("apiKey") ?? "";
   $("api-key").addEventListener("input", (e) => sessionStorage.setItem("apiKey", e.target.value));
   $("model-rollback").addEventListener("click", () => modelAction("/models/rollback", "Rolling back…", "Rolled back: the previous version serves again."));
+  $("model-cancel").addEventListener("click", () => {
+    models.target = null;
+    modelAction("/models/rollback", "Cancelling the switch…", "Switch cancelled: the serving version stays.");
+  });
   refreshModels();
   try {
     const samples = await api("/samples");
