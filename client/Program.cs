@@ -1,3 +1,3 @@
 using Actors.Client.Commands;
 
-return await ActorsCommandLine.Build().Parse(args).InvokeAsync();
+return await ActorsCommandLine.InvokeAsync(args);

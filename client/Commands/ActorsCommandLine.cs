@@ -7,9 +7,15 @@ using Spectre.Console;
 
 namespace Actors.Client.Commands;
 
-/// <summary>The <c>actors</c> command line: import, recommend, history, similar.</summary>
+/// <summary>The <c>actors</c> command line: import, recommend, history, similar, models, experiments.</summary>
 internal static class ActorsCommandLine
 {
+    /// <summary>
+    /// The exit code of a command line that does not parse (a missing or bad argument): 2, as shells' own tools use
+    /// for usage errors, so a script can tell it from a command that ran and failed (1).
+    /// </summary>
+    public const int UsageError = 2;
+
     private static readonly Option<string?> GatewayOption = new("--gateway")
     {
         Description = $"Gateway port of a silo on this machine (default: Orleans:GatewayPort, {new ActorsClusterOptions().GatewayPort} unless configured).",
@@ -33,8 +39,19 @@ internal static class ActorsCommandLine
             RecommendCommand(),
             HistoryCommand(),
             SimilarCommand(),
+            ModelCommands.Models(),
+            ModelCommands.Experiments(),
         };
         return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; a parse error is printed with the command's help and exits <see cref="UsageError"/>.</summary>
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        var parse = Build().Parse(args);
+        // System.CommandLine answers a parse error with 1, the same as a command that ran and failed.
+        var exitCode = await parse.InvokeAsync();
+        return parse.Errors.Count > 0 ? UsageError : exitCode;
     }
 
     private static Command ImportCommand()
@@ -81,7 +98,8 @@ internal static class ActorsCommandLine
         {
             var userId = parse.GetRequiredValue(user);
             var result = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, parse.GetValue(k), ct);
-            WriteItems($"Recommendations for {userId} ({result.Source})", result.Items);
+            var model = result.ModelVersion is null ? "" : $", model {result.ModelVersion}{(result.Experiment is null ? "" : $" in experiment {result.Experiment}")}";
+            WriteItems($"Recommendations for {userId} ({result.Source}{model})", result.Items);
         }, ct));
         return command;
     }
@@ -171,7 +189,11 @@ internal static class ActorsCommandLine
         AnsiConsole.Write(table);
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, Func<IClusterClient, Task> action, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects, runs <paramref name="action"/> and disconnects. A cluster out of reach, bad input and the model
+    /// registry's refusals (an unknown version, a state that does not allow the request) print their message and exit 1.
+    /// </summary>
+    internal static async Task<int> RunAsync(ParseResult parse, Func<IClusterClient, Task> action, CancellationToken cancellationToken)
     {
         try
         {
@@ -180,7 +202,8 @@ internal static class ActorsCommandLine
             await host.StopAsync(cancellationToken);
             return 0;
         }
-        catch (Exception ex) when (ex is ClusterUnavailableException or ArgumentException or DatasetFormatException or DirectoryNotFoundException)
+        catch (Exception ex) when (ex is ClusterUnavailableException or ArgumentException or DatasetFormatException or DirectoryNotFoundException
+            or KeyNotFoundException or InvalidOperationException)
         {
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {ex.Message}");
             return 1;

@@ -109,7 +109,7 @@ internal sealed partial class ModelRegistryGrain(
         }
         else
         {
-            if (Find(name) is { Slot: 0 } record)
+            if (Find(name) is { } record && (record.Slot == 0 || record.Ready))
             {
                 StartBuild(record);
             }
@@ -131,6 +131,11 @@ internal sealed partial class ModelRegistryGrain(
         }
         else if (S.Previous is { } previous)
         {
+            if (!IsReady(previous))
+            {
+                throw new InvalidOperationException(
+                    $"The previous version '{previous}' has no index partitioned over the {indexOptions.Value.Shards} shards configured now; activate it again, which rebuilds one.");
+            }
             var serving = S.Serving ?? ModelRegistryState.Configured;
             S.Serving = previous == ModelRegistryState.Configured ? null : previous;
             S.Previous = serving;
@@ -180,7 +185,7 @@ internal sealed partial class ModelRegistryGrain(
         }
         foreach (var arm in resolved)
         {
-            if (!IsReady(arm.Version) && Find(arm.Version) is { Slot: 0 } record)
+            if (!IsReady(arm.Version) && Find(arm.Version) is { } record && (record.Slot == 0 || record.Ready))
             {
                 StartBuild(record);
             }
@@ -309,6 +314,12 @@ internal sealed partial class ModelRegistryGrain(
 
     private void StartBuild(ModelRecord record)
     {
+        if (record.Slot != 0)
+        {
+            // An index built with another shard count: replaced by the new one.
+            S.Dropping.Add(record.Slot);
+        }
+        record.Shards = indexOptions.Value.Shards;
         record.Slot = S.NextSlot++;
         record.Ready = false;
         record.EverBuilt = true;
@@ -461,7 +472,9 @@ internal sealed partial class ModelRegistryGrain(
         return Find(version)?.Version ?? throw new KeyNotFoundException($"No model version '{version}' is uploaded.");
     }
 
-    private bool IsReady(string name) => name == ModelRegistryState.Configured || Find(name) is { Slot: not 0, Ready: true };
+    /// <summary>Whether <paramref name="name"/> can serve at once: a complete index, partitioned as the index is now.</summary>
+    private bool IsReady(string name) =>
+        name == ModelRegistryState.Configured || (Find(name) is { Slot: not 0, Ready: true } record && record.Shards == indexOptions.Value.Shards);
 
     private ModelRecord? Find(string version) => S.Versions.Find(v => v.Version == version);
 

@@ -61,6 +61,9 @@ public sealed class ModelRecord
 
     /// <summary>Whether it was ever built (a version without an index is then retired, not just uploaded).</summary>
     [Id(11)] public bool EverBuilt { get; set; }
+
+    /// <summary>The <c>Index:Shards</c> its index was built with: with another count now, it is built again before it serves.</summary>
+    [Id(12)] public int Shards { get; set; }
 }
 
 /// <summary>The experiment running.</summary>

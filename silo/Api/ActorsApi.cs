@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Actors.Silo.Api;
 
 /// <summary>
-/// The HTTP API: items, events, users. Each endpoint states its answers in its signature (a <see cref="Results{TResult1, TResult2}"/>
+/// The HTTP API: items, events, users (model versions and experiments: <see cref="ModelsApi"/>). Each endpoint states its answers in its signature (a <see cref="Results{TResult1, TResult2}"/>
 /// union); a bad request gets a 400 validation problem keyed by the field it names, before any grain call, and changes nothing.
 /// </summary>
 internal static class ActorsApi
@@ -63,7 +63,7 @@ internal static class ActorsApi
         users.MapGet("/{userId}/history", GetHistoryAsync).WithName("GetHistory").WithSummary("A user's interactions, oldest first").AsRead();
         users.MapGet("/{userId}/recommendations", GetRecommendationsAsync).WithName("GetRecommendations")
             .WithSummary("Items for a user, best first, nothing from the history").AsRead();
-        return app;
+        return app.MapModelsApi();
     }
 
     private static async Task<Results<Ok<ItemResponse>, ValidationProblem, ProblemHttpResult>> PutItemAsync(
@@ -175,7 +175,9 @@ internal static class ActorsApi
             return invalid;
         }
         var recommendations = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, count, cancellationToken);
-        return TypedResults.Ok(new RecommendationsResponse(userId, ToResponse(recommendations.Items, api.Value.AnswerTextLength), recommendations.Source, recommendations.Partial));
+        return TypedResults.Ok(new RecommendationsResponse(
+            userId, ToResponse(recommendations.Items, api.Value.AnswerTextLength), recommendations.Source, recommendations.Partial,
+            recommendations.ModelVersion, recommendations.Experiment));
     }
 
     private static bool HasControlCharacters(string? path)

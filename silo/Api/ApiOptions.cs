@@ -8,6 +8,12 @@ public sealed class ApiOptions
     /// <summary>Largest request body accepted, in bytes; larger bodies get 413. Default 1 MiB.</summary>
     public long MaxBodyBytes { get; set; } = 1 << 20;
 
+    /// <summary>
+    /// Largest <c>POST /models</c> body (a model's manifest and weights) accepted, in bytes; larger ones get 413. This
+    /// endpoint alone, and only once the API key is checked, reads more than <see cref="MaxBodyBytes"/>. Default 256 MiB.
+    /// </summary>
+    public long MaxModelBytes { get; set; } = 256L << 20;
+
     /// <summary>Most events accepted in one <c>POST /events</c>. Default 1,000.</summary>
     public int MaxEventsPerRequest { get; set; } = 1_000;
 
@@ -31,7 +37,7 @@ public sealed class ApiOptions
     public DateTimeOffset EarliestTimestamp { get; set; } = DateTimeOffset.UnixEpoch;
 
     /// <summary>
-    /// The key <c>PUT /items</c> and <c>POST /events</c> require in the <see cref="ApiKeyHeader"/> header; none by
+    /// The key every write (<c>PUT /items</c>, <c>POST /events</c>, the model and experiment writes) requires in the <see cref="ApiKeyHeader"/> header; none by
     /// default (the embedded default listens on loopback only). Set it from a secret store or the environment
     /// (<c>Api__ApiKey</c>), never in a committed file.
     /// </summary>

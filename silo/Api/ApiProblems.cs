@@ -8,11 +8,27 @@ internal static class ApiProblems
     public static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(title: "Not found.", detail: detail, statusCode: StatusCodes.Status404NotFound);
 
-    public static ProblemHttpResult TooLarge(long maxBytes) =>
+    public static ProblemHttpResult TooLarge(long maxBytes, string setting = "Api:MaxBodyBytes") =>
         TypedResults.Problem(
             title: "The request body is too large.",
-            detail: $"The body is larger than {maxBytes} bytes (Api:MaxBodyBytes).",
+            detail: $"The body is larger than {maxBytes} bytes ({setting}).",
             statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    public static ProblemHttpResult NotMultipart(string? contentType) =>
+        TypedResults.Problem(
+            title: "The request body's media type is not supported.",
+            detail: $"The body must be sent as Content-Type: multipart/form-data with the parts 'manifest' (manifest.json) and 'weights' (model.safetensors); got {(string.IsNullOrEmpty(contentType) ? "none" : $"'{Quote(contentType)}'")}.",
+            statusCode: StatusCodes.Status415UnsupportedMediaType);
+
+    /// <summary>The model registry's state does not allow the request (nothing was changed): its message says why.</summary>
+    public static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(title: "The request conflicts with the registry's state.", detail: detail, statusCode: StatusCodes.Status409Conflict);
+
+    public static ProblemHttpResult CrossSite(string origin) =>
+        TypedResults.Problem(
+            title: "A cross-site request cannot change the models.",
+            detail: $"The request comes from a page of another origin ('{Quote(origin)}'); model and experiment writes are accepted from this host's own page or from clients that send no Origin.",
+            statusCode: StatusCodes.Status403Forbidden);
 
     public static ProblemHttpResult NotJson(string? contentType) =>
         TypedResults.Problem(

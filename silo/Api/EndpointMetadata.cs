@@ -1,4 +1,5 @@
 using Actors.Silo.Api.Contracts;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.OpenApi;
 
 namespace Actors.Silo.Api;
@@ -21,10 +22,57 @@ internal static class EndpointMetadata
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     /// <summary>
+    /// A model or experiment write: the API key as for every write (the 413 and 415 of a body only where it reads one),
+    /// and never from another site's page (<see cref="CrossSiteFilter"/>), since an upload is a form and activate a bare POST.
+    /// </summary>
+    public static RouteHandlerBuilder AsModelWrite(this RouteHandlerBuilder endpoint, bool readsBody) =>
+        (readsBody ? endpoint.AsWrite() : endpoint.AsRead().AddEndpointFilter(ApiKeyFilter.RequireKeyAsync).ProducesProblem(StatusCodes.Status401Unauthorized))
+            .AddEndpointFilter(CrossSiteFilter.RefuseCrossSiteAsync)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+    /// <summary>
+    /// A body limit of its own for this endpoint (Kestrel's is <see cref="ApiOptions.MaxBodyBytes"/> for all others):
+    /// routing sets it on the request before the endpoint reads anything.
+    /// </summary>
+    public static RouteHandlerBuilder WithRequestSizeLimit(this RouteHandlerBuilder endpoint, long maxBytes) =>
+        endpoint.WithMetadata(new RequestSizeLimit(maxBytes));
+
+    /// <summary>The <c>POST /models</c> body in the OpenAPI document: a form with the files <c>manifest</c> and <c>weights</c>.</summary>
+    public static RouteHandlerBuilder WithModelUploadBody(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            static OpenApiSchema File(string description) => new() { Type = JsonSchemaType.String, Format = "binary", Description = description };
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["multipart/form-data"] = new()
+                    {
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Required = new HashSet<string> { ModelUploadReader.ManifestPart, ModelUploadReader.WeightsPart },
+                            Properties = new Dictionary<string, IOpenApiSchema>
+                            {
+                                [ModelUploadReader.ManifestPart] = File("manifest.json of the artifact"),
+                                [ModelUploadReader.WeightsPart] = File("model.safetensors of the artifact"),
+                            },
+                        },
+                    },
+                },
+            };
+            return Task.CompletedTask;
+        });
+
+    /// <summary>
     /// The request body in the OpenAPI document, one of <paramref name="types"/>. Not <c>Accepts</c>: its metadata makes
     /// routing answer a wrong media type with a bare 415 before the endpoint, whose 415 says what to send.
     /// </summary>
-    public static RouteHandlerBuilder WithJsonBody(this RouteHandlerBuilder endpoint, params Type[] types) =>
+    public static RouteHandlerBuilder WithJsonBody(this RouteHandlerBuilder endpoint, params Type[] types) => endpoint.WithJsonBody(required: true, types);
+
+    /// <summary>As <see cref="WithJsonBody(RouteHandlerBuilder, Type[])"/>; <paramref name="required"/> false for a body that may be left out.</summary>
+    public static RouteHandlerBuilder WithJsonBody(this RouteHandlerBuilder endpoint, bool required, params Type[] types) =>
         endpoint.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
         {
             var schemas = new List<IOpenApiSchema>();
@@ -34,7 +82,7 @@ internal static class EndpointMetadata
             }
             operation.RequestBody = new OpenApiRequestBody
             {
-                Required = true,
+                Required = required,
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
                     ["application/json"] = new() { Schema = schemas.Count == 1 ? schemas[0] : new OpenApiSchema { OneOf = schemas } },
@@ -54,5 +102,10 @@ internal static class EndpointMetadata
             WithTimestamp(items);
         }
         return schema;
+    }
+
+    private sealed class RequestSizeLimit(long maxBytes) : IRequestSizeLimitMetadata
+    {
+        public long? MaxRequestBodySize => maxBytes;
     }
 }

@@ -11,9 +11,17 @@ public sealed record SimilarItemsResponse(string ItemId, IReadOnlyList<ScoredIte
 
 /// <summary>
 /// The answer of <c>GET /users/{userId}/recommendations</c>, best first; <see cref="Source"/> is "embedding" or
-/// "popularity", <see cref="Partial"/> is true when a shard missed the deadline.
+/// "popularity", <see cref="Partial"/> is true when a shard missed the deadline. <see cref="ModelVersion"/> is the one
+/// model version whose index answered (never a mix of two), <see cref="Experiment"/> the experiment whose arm served
+/// the user (null outside one).
 /// </summary>
-public sealed record RecommendationsResponse(string UserId, IReadOnlyList<ScoredItemResponse> Items, string Source, bool Partial);
+public sealed record RecommendationsResponse(
+    string UserId,
+    IReadOnlyList<ScoredItemResponse> Items,
+    string Source,
+    bool Partial,
+    string? ModelVersion,
+    string? Experiment);
 
 /// <summary>The answer of <c>GET /users/{userId}/history</c>, oldest first; <see cref="EventIds"/> are the ids of the events that added <see cref="Items"/>, position by position.</summary>
 public sealed record HistoryResponse(string UserId, IReadOnlyList<string> Items, IReadOnlyList<string> EventIds);

@@ -237,7 +237,7 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
         await Eventually.MatchesAsync(() => HistoryAsync(userId), h => h.Length == 1, "the event in the history");
 
         var recommendations = await GetJsonAsync($"/users/{userId}/recommendations?k=3");
-        Assert.Equal(["userId", "items", "source", "partial"], Names(recommendations));
+        Assert.Equal(["userId", "items", "source", "partial", "modelVersion", "experiment"], Names(recommendations));
         Assert.Equal(["itemId", "score", "text"], Names(recommendations.GetProperty("items")[0]));
         Assert.False(recommendations.GetProperty("partial").GetBoolean());
         Assert.Equal(["itemId", "items", "partial"], Names(await GetJsonAsync($"/items/{silo.Seeded[0].Id}/similar?k=3")));
@@ -261,7 +261,7 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
         var recommend = paths.GetProperty("/users/{userId}/recommendations").GetProperty("get").GetProperty("responses");
         Assert.Equal(["200", "400", "429", "503"], recommend.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
         var schema = document.GetProperty("components").GetProperty("schemas").GetProperty("RecommendationsResponse");
-        Assert.Equal(["items", "partial", "source", "userId"], schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["experiment", "items", "modelVersion", "partial", "source", "userId"], schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(["itemId", "items", "partial"], document.GetProperty("components").GetProperty("schemas").GetProperty("SimilarItemsResponse").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
     }
 
