@@ -90,6 +90,7 @@ async function renderHistory(userId, items) {
 async function renderRecommendations(userId) {
   const result = await api(`/users/${encodeURIComponent(userId)}/recommendations?k=10`);
   $("rec-source").textContent = result.source + (result.partial ? " · partial" : "");
+  showAnswerModel(result);
   $("recommendations").replaceChildren(...result.items.map((item) => itemEntry(item, recordInteraction)));
   // Answers carry previews (Api:AnswerTextLength); a cut text ("…") is fetched whole when the history needs it.
   for (const item of result.items) if (!item.text.endsWith("…")) state.texts.set(item.itemId, Promise.resolve(item.text));
@@ -151,11 +152,208 @@ async function addItem(event) {
   }
 }
 
+// Which model produced an answer: its version, and the experiment whose arm the user is in (popularity answers have none).
+function showAnswerModel({ modelVersion, experiment }) {
+  const line = $("rec-model");
+  line.dataset.modelVersion = modelVersion ?? "";
+  line.dataset.experiment = experiment ?? "";
+  if (!modelVersion) {
+    line.textContent = "No model: ranked by popularity.";
+    return;
+  }
+  const code = document.createElement("code");
+  code.textContent = modelVersion;
+  line.replaceChildren("Made by model ", code, experiment ? ` — this user's arm of experiment “${experiment}”` : "");
+}
+
+// ---- Models: the registry's versions and the experiment, polled every 2 s ----
+
+const percent = (x, digits = 1) => `${(100 * x).toFixed(digits)} %`;
+const count = (n) => Number(n).toLocaleString("en-US");
+const when = (t) => t ? new Date(t).toLocaleString() : "—";
+
+function cell(text, className) {
+  const td = document.createElement("td");
+  if (text instanceof Node) td.append(text); else td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function codeOf(text) {
+  const c = document.createElement("code");
+  c.textContent = text;
+  return c;
+}
+
+// The index column: complete, a progress bar with "indexed of total (percentage)" while building, or none.
+function indexCell(v) {
+  const td = cell("");
+  td.className = "index";
+  td.dataset.field = "index";
+  if (v.status === "Building") {
+    const bar = document.createElement("progress");
+    bar.max = 1;
+    bar.value = v.progress;
+    bar.dataset.progress = String(v.progress);
+    const label = document.createElement("span");
+    label.className = "progress-label";
+    label.textContent = `${count(v.itemsIndexed)} of ${count(v.itemsTotal)} items (${percent(v.progress, 0)})`;
+    td.append(bar, label);
+  } else if (v.status === "Ready" || v.status === "Serving") {
+    td.textContent = v.itemsTotal > 0 ? `complete (${count(v.itemsTotal)} items)` : "complete";
+  } else {
+    td.textContent = "none";
+  }
+  return td;
+}
+
+function versionRow(v, view) {
+  const tr = document.createElement("tr");
+  tr.dataset.version = v.version;
+  tr.dataset.status = v.status;
+  tr.classList.toggle("serving-row", v.status === "Serving");
+  const name = document.createElement("span");
+  name.append(codeOf(v.version));
+  if (v.source) {
+    const source = document.createElement("span");
+    source.className = "hint";
+    source.textContent = ` ${v.source}`;
+    name.append(source);
+  }
+  const status = cell(v.status, `model-status status-${v.status.toLowerCase()}`);
+  status.dataset.field = "status";
+  const actions = cell("");
+  if (v.status !== "Serving" && v.status !== "Building" && !view.activating) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "small activate";
+    b.textContent = "Activate";
+    b.setAttribute("aria-label", `Activate ${v.version}`);
+    b.addEventListener("click", () => {
+      models.target = v.version;
+      modelAction(`/models/${encodeURIComponent(v.version)}/activate`, `Activating ${v.version}…`,
+        `Activating ${v.version}: its index is built beside the serving one, and it serves once the index is complete.`);
+    });
+    actions.append(b);
+  }
+  tr.append(cell(name), status, cell(v.kind), cell(String(v.dimension), "num"), indexCell(v), cell(when(v.uploadedAt)), cell(when(v.activatedAt)), actions);
+  return tr;
+}
+
+function armRow(arm, serving) {
+  const tr = document.createElement("tr");
+  tr.dataset.version = arm.version;
+  const figure = (field, text) => {
+    const td = cell(text, "num");
+    td.dataset.field = field;
+    return td;
+  };
+  // "4.2 % (3.1–5.6 %)"; no events yet, no rate.
+  const rate = arm.events > 0 ? `${percent(arm.hitRate)} (${(100 * arm.low).toFixed(1)}–${percent(arm.high)})` : "—";
+  const name = document.createElement("span");
+  name.append(codeOf(arm.version));
+  if (arm.version === serving) {
+    const note = document.createElement("span");
+    note.className = "hint";
+    note.textContent = " serving outside the experiment";
+    name.append(note);
+  }
+  tr.append(cell(name), figure("share", percent(arm.share, 0)), figure("served", count(arm.served)),
+    figure("events", count(arm.events)), figure("hits", count(arm.hits)), figure("hitRate", rate));
+  return tr;
+}
+
+// "00:30:00" (a TimeSpan) as "30 minutes".
+function duration(span) {
+  const m = /^(?:(\d+)\.)?(\d+):(\d+):(\d+)/.exec(span ?? "");
+  if (!m) return span ?? "";
+  const minutes = (Number(m[1] ?? 0) * 24 + Number(m[2])) * 60 + Number(m[3]);
+  return minutes % 60 === 0 && minutes >= 60 ? `${minutes / 60} hour${minutes === 60 ? "" : "s"}` : `${minutes} minute${minutes === 1 ? "" : "s"}`;
+}
+
+function renderExperiment(experiment, serving) {
+  const box = $("experiment");
+  box.hidden = !experiment;
+  box.dataset.name = experiment?.name ?? "";
+  if (!experiment) return;
+  $("experiment-name").textContent = experiment.name;
+  $("experiment-status").textContent = experiment.status === "Running" ? "running" : "preparing: building its arms' indexes";
+  box.dataset.status = experiment.status;
+  $("experiment-summary").textContent = `Started ${when(experiment.startedAt)}. Each user is in one arm, always the same, drawn from a hash of the user id and the experiment's name.`;
+  $("experiment-window").textContent = duration(experiment.hitWindow);
+  $("experiment-arms").tBodies[0].replaceChildren(...experiment.arms.map((arm) => armRow(arm, serving)));
+}
+
+function renderModels(view) {
+  const serving = view.versions.find((v) => v.version === view.serving);
+  $("model-serving").textContent = view.serving;
+  $("models-panel").dataset.serving = view.serving;
+  $("model-serving-detail").textContent = serving ? `${serving.kind}, ${serving.dimension} dimensions, ${serving.source}` + (serving.activatedAt ? `, since ${when(serving.activatedAt)}` : "") : "";
+  $("model-previous-box").hidden = !view.previous;
+  $("model-previous").textContent = view.previous ?? "";
+  // A rollback while a version is being activated cancels that activation instead: one button for each meaning.
+  $("model-rollback").hidden = !!view.activating;
+  $("model-activating-box").hidden = !view.activating;
+  $("model-activating").textContent = view.activating ?? "";
+  $("model-versions").tBodies[0].replaceChildren(...view.versions.map((v) => versionRow(v, view)));
+  renderExperiment(view.experiment, view.serving);
+}
+
+// target: the version this page asked to activate, so that the status line can say when it serves.
+const models = { last: "", timer: 0, pollFailed: false, target: null };
+
+function followActivation(view) {
+  if (!models.target || view.activating === models.target) return;
+  say($("models-status"), view.serving === models.target
+    ? `${models.target} serves now.`
+    : `${models.target} is not serving: ${view.versions.find((v) => v.version === models.target)?.status ?? "gone"}.`, view.serving !== models.target);
+  models.target = null;
+}
+
+async function refreshModels() {
+  clearTimeout(models.timer);
+  try {
+    const view = await api("/models");
+    const json = JSON.stringify(view);
+    // Re-render only on a change, so that a button is not replaced under the pointer every 2 s.
+    if (json !== models.last) {
+      models.last = json;
+      renderModels(view);
+      followActivation(view);
+    }
+    if (models.pollFailed) say($("models-status"), "");
+    models.pollFailed = false;
+  } catch (error) {
+    models.pollFailed = true;
+    say($("models-status"), `The model registry did not answer: ${error.message}`, true);
+  }
+  clearTimeout(models.timer);
+  models.timer = setTimeout(refreshModels, 2000);
+}
+
+async function modelAction(path, pending, done) {
+  say($("models-status"), pending);
+  try {
+    await api(path, { method: "POST" });
+    say($("models-status"), done);
+  } catch (error) {
+    models.target = null;
+    say($("models-status"), error.message, true);
+  }
+  await refreshModels();
+}
+
 async function init() {
   $("user-form").addEventListener("submit", (e) => { e.preventDefault(); loadUser($("user-id").value.trim()); });
   $("item-form").addEventListener("submit", addItem);
   $("api-key").value = sessionStorage.getItem("apiKey") ?? "";
-  $("api-key").addEventListener("change", (e) => sessionStorage.setItem("apiKey", e.target.value));
+  $("api-key").addEventListener("input", (e) => sessionStorage.setItem("apiKey", e.target.value));
+  $("model-rollback").addEventListener("click", () => modelAction("/models/rollback", "Rolling back…", "Rolled back: the previous version serves again."));
+  $("model-cancel").addEventListener("click", () => {
+    models.target = null;
+    modelAction("/models/rollback", "Cancelling the switch…", "Switch cancelled: the serving version stays.");
+  });
+  refreshModels();
   try {
     const samples = await api("/samples");
     $("sample-users").replaceChildren(...samples.users.map((userId) => {

@@ -10,7 +10,8 @@ namespace Actors.Browser.Tests;
 /// The real silo host listening on a loopback port (Kestrel), with the first users of the sample catalog imported
 /// on start, so a real browser can load the page.
 /// </summary>
-public sealed class ExplorerSilo : WebApplicationFactory<Program>, IAsyncLifetime
+/// <remarks>Not sealed: a test class that needs other settings derives a fixture of its own.</remarks>
+public class ExplorerSilo : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly int _httpPort = FreePort();
 
