@@ -1,18 +1,23 @@
 namespace Actors;
 
-/// <summary>One user–item interaction as it travels on the event stream. <see cref="EventId"/> makes redelivery harmless.</summary>
+/// <summary>
+/// One user–item interaction as it travels on the event stream. <see cref="EventId"/> makes redelivery harmless;
+/// <see cref="Type"/> is one of the configured event types (<c>Events:Types</c>; null: the default type).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.InteractionEvent")]
 public sealed record InteractionEvent(
     [property: Id(0)] string EventId,
     [property: Id(1)] string UserId,
     [property: Id(2)] string ItemId,
-    [property: Id(3)] DateTimeOffset Timestamp);
+    [property: Id(3)] DateTimeOffset Timestamp,
+    [property: Id(4)] string? Type = null);
 
-/// <summary>An item as clients see it.</summary>
+/// <summary>An item as clients see it: its text and its attributes (<see cref="ItemAttributes.None"/> when written with a text only).</summary>
 [GenerateSerializer, Immutable, Alias("Actors.ItemView")]
 public sealed record ItemView(
     [property: Id(0)] string ItemId,
-    [property: Id(1)] string Text);
+    [property: Id(1)] string Text,
+    [property: Id(2)] ItemAttributes? Attributes = null);
 
 /// <summary>
 /// An item's embeddings and the versions they were computed with: the content embedding comes from the
@@ -38,7 +43,8 @@ public sealed record ScoredItem(
 public sealed record HistoryEntry(
     [property: Id(0)] string EventId,
     [property: Id(1)] string ItemId,
-    [property: Id(2)] DateTimeOffset Timestamp);
+    [property: Id(2)] DateTimeOffset Timestamp,
+    [property: Id(3)] string? Type = null);
 
 /// <summary>
 /// What retrieval needs of a user: the embedding (null without history), the items to leave out and, when the served
@@ -46,6 +52,8 @@ public sealed record HistoryEntry(
 /// (<see cref="RecentItems"/>: newest first, at most the fusion window, repeats kept; empty otherwise).
 /// <see cref="Embedding"/> is in the space of <see cref="ModelVersion"/>, whose index is slot <see cref="Slot"/>: the
 /// version the user is routed to (the serving one, or the user's arm of <see cref="Experiment"/>).
+/// <see cref="SeenByType"/> is the history's distinct items per event type (null from grains that predate types: every
+/// seen item counts as every type), for <see cref="RecommendOptions.ExcludeTypes"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.UserProfile")]
 public sealed record UserProfile(
@@ -55,7 +63,8 @@ public sealed record UserProfile(
     [property: Id(3)] string ModelVersion,
     [property: Id(4)] string[]? RecentItems = null,
     [property: Id(5)] int Slot = 0,
-    [property: Id(6)] string? Experiment = null);
+    [property: Id(6)] string? Experiment = null,
+    [property: Id(7)] Dictionary<string, string[]>? SeenByType = null);
 
 /// <summary>
 /// A retrieval answer: best first. <see cref="Source"/> says how it was made ("embedding", "popularity");

@@ -17,6 +17,21 @@ public interface IItemGrain : IGrainWithStringKey
     [Alias("Upsert")]
     Task<ItemView> UpsertAsync(string text, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sets the text and the attributes (a null <paramref name="text"/>: the text built from the attributes,
+    /// <see cref="ItemText.From"/>); re-encodes when the text changed. A deleted item is back. Returns once it is
+    /// searchable with its attributes.
+    /// </summary>
+    [Alias("UpsertWithAttributes")]
+    Task<ItemView> UpsertAsync(string? text, ItemAttributes attributes, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the item: it leaves every index (and so every answer) before this returns; histories keep their entries.
+    /// False when there was no item. Writing it again brings it back.
+    /// </summary>
+    [Alias("Delete")]
+    Task<bool> DeleteAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The embeddings and the versions they were computed with; null when the item does not exist.</summary>
     [Alias("GetEmbeddings")]
     Task<ItemEmbeddings?> GetEmbeddingsAsync();
@@ -105,7 +120,7 @@ public interface IItemImportGrain : IGrainWithIntegerKey
     Task<ImportRules> GetRulesAsync();
 
     /// <summary>
-    /// Checks ids and texts against this cluster's rules (the ones <see cref="IItemGrain.UpsertAsync"/> applies) and
+    /// Checks ids and texts against this cluster's rules (the ones <see cref="IItemGrain.UpsertAsync(string, CancellationToken)"/> applies) and
     /// stores nothing; throws <see cref="ArgumentException"/> naming the first bad item. Lets an importer refuse a whole
     /// import before any of it is stored.
     /// </summary>
@@ -177,13 +192,17 @@ public interface IPopularityGrain : IGrainWithIntegerKey
 [Alias("Actors.IRetrievalGrain")]
 public interface IRetrievalGrain : IGrainWithIntegerKey
 {
-    /// <summary>The user's top <paramref name="k"/> items, none from their history; popularity when they have none.</summary>
+    /// <summary>
+    /// The user's top <paramref name="k"/> items that pass <paramref name="options"/>' filter, none from their history
+    /// (or of the event types it names); popularity when they have none. Filtered, the answer still holds k items when
+    /// k items pass.
+    /// </summary>
     [Alias("Recommend")]
-    Task<Recommendations> RecommendAsync(string userId, int k, CancellationToken cancellationToken = default);
+    Task<Recommendations> RecommendAsync(string userId, int k, RecommendOptions? options = null, CancellationToken cancellationToken = default);
 
-    /// <summary>The <paramref name="k"/> items most similar to <paramref name="itemId"/>, itself excluded; null when the item does not exist.</summary>
+    /// <summary>The <paramref name="k"/> items most similar to <paramref name="itemId"/> that pass <paramref name="filter"/>, itself excluded; null when the item does not exist.</summary>
     [Alias("Similar")]
-    Task<Recommendations?> SimilarAsync(string itemId, int k, CancellationToken cancellationToken = default);
+    Task<Recommendations?> SimilarAsync(string itemId, int k, ItemFilter? filter = null, CancellationToken cancellationToken = default);
 
     /// <summary>The number of items across all shards.</summary>
     [Alias("CountItems")]

@@ -97,7 +97,7 @@ internal static class ActorsCommandLine
         command.SetAction((parse, ct) => RunAsync(parse, async client =>
         {
             var userId = parse.GetRequiredValue(user);
-            var result = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, parse.GetValue(k), ct);
+            var result = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, parse.GetValue(k), cancellationToken: ct);
             var model = result.ModelVersion is null ? "" : $", model {result.ModelVersion}{(result.Experiment is null ? "" : $" in experiment {result.Experiment}")}";
             WriteItems($"Recommendations for {userId} ({result.Source}{model})", result.Items);
         }, ct));
@@ -136,7 +136,7 @@ internal static class ActorsCommandLine
         command.SetAction((parse, ct) => RunAsync(parse, async client =>
         {
             var itemId = parse.GetRequiredValue(item);
-            var result = await client.GetGrain<IRetrievalGrain>(0).SimilarAsync(itemId, parse.GetValue(k), ct);
+            var result = await client.GetGrain<IRetrievalGrain>(0).SimilarAsync(itemId, parse.GetValue(k), cancellationToken: ct);
             if (result is null)
             {
                 throw new ArgumentException($"--item: item '{itemId}' does not exist.");

@@ -82,6 +82,12 @@ internal sealed partial class ItemGrain(
         return new ItemView(ItemId, text);
     }
 
+    public Task<ItemView> UpsertAsync(string? text, ItemAttributes attributes, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Item attributes land with the next commit (issue #14).");
+
+    public Task<bool> DeleteAsync(CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Item deletion lands with the next commit (issue #14).");
+
     public async Task<ItemEmbeddings?> GetEmbeddingsAsync() =>
         await ExistsAsync()
             ? new ItemEmbeddings(ItemId, state.State.Content!, state.State.Item!, state.State.EncoderVersion!, state.State.ModelVersion!)

@@ -42,7 +42,7 @@ internal sealed class RetrievalGrain(
     private MembershipVersion _silosVersion = MembershipVersion.MinValue;
     private ISiloSearchGrain[] _siloSearches = [];
 
-    public async Task<Recommendations> RecommendAsync(string userId, int k, CancellationToken cancellationToken = default)
+    public async Task<Recommendations> RecommendAsync(string userId, int k, RecommendOptions? options = null, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
         var user = GrainReferences.Get<IUserGrain>(GrainFactory, userId);
@@ -77,7 +77,7 @@ internal sealed class RetrievalGrain(
         return result;
     }
 
-    public async Task<Recommendations?> SimilarAsync(string itemId, int k, CancellationToken cancellationToken = default)
+    public async Task<Recommendations?> SimilarAsync(string itemId, int k, ItemFilter? filter = null, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
         var embeddings = await GrainReferences.Get<IItemGrain>(GrainFactory, itemId).GetEmbeddingsAsync();

@@ -104,7 +104,7 @@ internal static class ActorsApi
         {
             return invalid;
         }
-        var similar = await client.GetGrain<IRetrievalGrain>(0).SimilarAsync(itemId, count, cancellationToken);
+        var similar = await client.GetGrain<IRetrievalGrain>(0).SimilarAsync(itemId, count, cancellationToken: cancellationToken);
         return similar is null
             ? ApiProblems.NotFound($"Item '{itemId}' does not exist.")
             : TypedResults.Ok(new SimilarItemsResponse(itemId, ToResponse(similar.Items, api.Value.AnswerTextLength), similar.Partial));
@@ -174,7 +174,7 @@ internal static class ActorsApi
         {
             return invalid;
         }
-        var recommendations = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, count, cancellationToken);
+        var recommendations = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, count, cancellationToken: cancellationToken);
         return TypedResults.Ok(new RecommendationsResponse(
             userId, ToResponse(recommendations.Items, api.Value.AnswerTextLength), recommendations.Source, recommendations.Partial,
             recommendations.ModelVersion, recommendations.Experiment));
