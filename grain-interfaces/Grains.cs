@@ -58,7 +58,7 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
     /// of two models are not comparable (null: not checked).
     /// </remarks>
     [Alias("Search"), ReadOnly, AlwaysInterleave]
-    Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, string? modelVersion = null, CancellationToken cancellationToken = default);
+    Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, string? modelVersion = null, ItemFilter? filter = null, CancellationToken cancellationToken = default);
 
     /// <summary>How many items the shard holds in its index (pending ones not yet loaded are not counted).</summary>
     [Alias("Count"), ReadOnly, AlwaysInterleave]
@@ -69,7 +69,7 @@ public interface IIndexShardGrain : IGrainWithIntegerKey
     /// does not hold are left out), in the order asked: candidates that retrieval found other than by search.
     /// </summary>
     [Alias("Score"), ReadOnly, AlwaysInterleave]
-    Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, string? modelVersion = null, CancellationToken cancellationToken = default);
+    Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, string? modelVersion = null, ItemFilter? filter = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -93,16 +93,25 @@ public interface IIndexLayoutGrain : IGrainWithIntegerKey
 public interface ISiloSearchGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// The best <paramref name="k"/> items for <paramref name="query"/> over the silo's shards (none of
-    /// <paramref name="exclude"/>), the cosine of each of <paramref name="score"/> that those shards hold, and which
-    /// shards answered.
+    /// The best <paramref name="k"/> items for <paramref name="query"/> over the silo's shards that pass
+    /// <paramref name="filter"/> (none of <paramref name="exclude"/>; k whenever k pass), the cosine of each of
+    /// <paramref name="score"/> that those shards hold and the filter passes, and which shards answered.
     /// </summary>
     /// <remarks>
     /// Shards whose entries were made with a model other than <paramref name="modelVersion"/> (null: not checked) are
     /// not compared with the query; they, and shards that may miss items, make the answer <see cref="SiloSearchResult.Partial"/>.
     /// </remarks>
     [Alias("Search"), ReadOnly, AlwaysInterleave]
-    Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, string? modelVersion = null, CancellationToken cancellationToken = default);
+    Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, string? modelVersion = null, ItemFilter? filter = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Of <paramref name="itemIds"/>, those the silo's shards (of <paramref name="modelVersion"/>; null: slot 0) hold and
+    /// <paramref name="filter"/> passes, in the order asked; then up to <paramref name="fill"/> more passing items (none of
+    /// <paramref name="exclude"/>, in no particular order), so a filtered list that is not ranked by a query (popularity)
+    /// can still be made k long. Texts as <see cref="SearchAsync"/> gives them.
+    /// </summary>
+    [Alias("Match"), ReadOnly, AlwaysInterleave]
+    Task<ScoredItem[]> MatchAsync(string[] itemIds, ItemFilter filter, string[] exclude, int fill, string? modelVersion = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

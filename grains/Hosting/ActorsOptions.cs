@@ -47,6 +47,12 @@ public sealed class IndexOptions
     /// Size at which a shard moves from exact search to an HNSW graph (0: HNSW from the start). Default 20,000: below it
     /// exact search over the shard is faster than the graph and perfect.
     /// </summary>
+    /// <summary>
+    /// A filtered search whose filter keeps at most this many of a shard's items (or under a tenth of them) scores each of
+    /// those exactly instead of searching the graph. Default 20,000.
+    /// </summary>
+    public int FilterExactLimit { get; set; } = Index.ShardIndex.DefaultFilterExactLimit;
+
     public int HnswThreshold { get; set; } = 20_000;
 
     /// <summary>HNSW edges per node (M). Default 16.</summary>

@@ -31,6 +31,7 @@ public static class ActorsSiloBuilderExtensions
         services.AddTextEncoder();
         services.AddOptions<IndexOptions>().BindConfiguration(IndexOptions.Section)
             .Validate(o => o.Shards is > 0 and <= 1024, "Index:Shards must be in 1..1024.")
+            .Validate(o => o.FilterExactLimit >= 0, "Index:FilterExactLimit must not be negative.")
             .Validate(o => o.HnswThreshold >= 0 && o.HnswConnectivity > 1 && o.HnswExpansionAdd > 0 && o.HnswExpansionSearch > 0 && o.HnswExpansionPerK > 0,
                 "Index:HnswThreshold must not be negative; HnswConnectivity must exceed 1; the HNSW expansions must be positive.")
             .Validate(o => Enum.IsDefined(o.Quantization), "Index:Quantization must be F32, F16 or I8.")

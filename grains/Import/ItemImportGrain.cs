@@ -97,7 +97,8 @@ internal sealed partial class ItemImportGrain(
                 fresh.Add(i);
             }
             else if (records[i].State is { } existing && existing.Text == batch.Texts[i] && existing.EncoderVersion == batch.EncoderVersion
-                && existing.ModelVersion == Configured.Version && existing.Item is not null && existing.Content.AsSpan().SequenceEqual(content))
+                && existing.ModelVersion == Configured.Version && existing.Item is not null && !existing.Deleted && existing.Attributes is null
+                && existing.Content.AsSpan().SequenceEqual(content))
             {
                 unchanged.Add(i);
             }
@@ -202,7 +203,8 @@ internal sealed partial class ItemImportGrain(
                 embeddings,
                 dimension,
                 [.. owned.Select(i => (string?)batch.Texts[i])],
-                version.Version);
+                version.Version,
+                [.. owned.Select(i => records[i].State!.Attributes)]);
             return GrainFactory.GetGrain<IIndexShardMaintenance>(ShardKeys.Of(slot.Slot, pair.Key)).UpsertBatchAsync(entries, cancellationToken);
         }));
         return changed.Sum();

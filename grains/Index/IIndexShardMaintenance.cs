@@ -14,11 +14,15 @@ namespace Actors.Grains.Index;
 internal interface IIndexShardMaintenance : IGrainWithIntegerKey
 {
     /// <summary>
-    /// Adds or replaces an item's embedding, computed with model <paramref name="modelVersion"/>, and the text retrieval
-    /// shows it with (null: retrieval asks the item grain).
+    /// Adds or replaces an item's embedding, computed with model <paramref name="modelVersion"/>, the text retrieval
+    /// shows it with (null: retrieval asks the item grain) and the attributes filters read (null: none).
     /// </summary>
     [Alias("Upsert")]
-    Task UpsertAsync(string itemId, float[] embedding, string modelVersion, string? text = null);
+    Task UpsertAsync(string itemId, float[] embedding, string modelVersion, string? text = null, ItemAttributes? attributes = null);
+
+    /// <summary>Takes an item out (it was deleted), journalled before this returns; nothing when the shard does not hold it.</summary>
+    [Alias("Remove")]
+    Task RemoveAsync(string itemId);
 
     /// <summary>
     /// Journals that <paramref name="itemIds"/> are about to be stored and then upserted here, before their records are

@@ -114,7 +114,8 @@ internal sealed partial class IndexLayoutGrain(
         {
             batch.Embeddings.AsSpan(rows[j] * dimension, dimension).CopyTo(embeddings.AsSpan(j * dimension));
         }
-        return new IndexBatch([.. rows.Select(i => batch.ItemIds[i])], embeddings, dimension, [.. rows.Select(i => batch.Texts[i])], batch.ModelVersion);
+        return new IndexBatch([.. rows.Select(i => batch.ItemIds[i])], embeddings, dimension, [.. rows.Select(i => batch.Texts[i])], batch.ModelVersion,
+            batch.Attributes is null ? null : [.. rows.Select(i => batch.Attributes[i])]);
     }
 }
 

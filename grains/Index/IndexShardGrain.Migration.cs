@@ -9,8 +9,8 @@ internal sealed partial class IndexShardGrain
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(pendingIds);
-        var (itemIds, embeddings, texts) = Changed(batch, onlyAbsent: true);
-        await ApplyBatchAsync(batch, itemIds, embeddings, texts, cancellationToken);
+        var (itemIds, embeddings, texts, attributes) = Changed(batch, onlyAbsent: true);
+        await ApplyBatchAsync(batch, itemIds, embeddings, texts, attributes, cancellationToken);
         var fresh = pendingIds.Where(id => !_index.Contains(id) && Partitioner.ShardOf(id, options.Value.Shards) == Shard).ToArray();
         if (fresh.Length > 0)
         {
@@ -41,14 +41,16 @@ internal sealed partial class IndexShardGrain
         var dimension = _index.Index?.Dimension ?? 0;
         var embeddings = new float[ids.Count * dimension];
         var texts = new string?[ids.Count];
+        var attributes = new ItemAttributes?[ids.Count];
         for (var i = 0; i < ids.Count; i++)
         {
             _index.Index!.GetVector(ids[i])!.CopyTo(embeddings, i * dimension);
             texts[i] = _index.TextOf(ids[i]);
+            attributes[i] = _index.AttributesOf(ids[i]);
         }
         var pending = _pending.Concat(_expected.Keys)
             .Where(id => Partitioner.ShardOf(id, shards) != Shard).Distinct(StringComparer.Ordinal).ToArray();
-        return Task.FromResult(new MisplacedItems(new IndexBatch([.. ids], embeddings, Math.Max(dimension, 1), texts, _model.Version), pending));
+        return Task.FromResult(new MisplacedItems(new IndexBatch([.. ids], embeddings, Math.Max(dimension, 1), texts, _model.Version, attributes), pending));
     }
 
     public Task DropMovedAsync(string[] itemIds)

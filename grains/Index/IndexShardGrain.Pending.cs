@@ -48,13 +48,15 @@ internal sealed partial class IndexShardGrain
             {
                 continue;
             }
-            if (records[i] is not { RecordExists: true, State.Text: not null })
+            if (records[i] is not { RecordExists: true, State: { Text: not null, Deleted: false } })
             {
+                // Gone, or deleted (a delete whose removal call never came, the silo having died): in no answer.
                 _pending.Remove(itemId);
+                _index.Remove(itemId);
             }
             else if (embeddings[i] is { } embedding && (_index.Index is null || _index.Index.Dimension == embedding.Length))
             {
-                _index.Upsert(itemId, embedding, records[i].State!.Text);
+                _index.Upsert(itemId, embedding, records[i].State!.Text, records[i].State!.Attributes);
                 _pending.Remove(itemId);
                 _refreshRequested.Remove(itemId);
                 loaded++;

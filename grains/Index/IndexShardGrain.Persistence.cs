@@ -30,7 +30,7 @@ internal sealed partial class IndexShardGrain
     {
         if (record.ModelVersion == _model.Version && (_index.Index is null || _index.Index.Dimension == record.Dimension))
         {
-            _index.UpsertMany(record.ItemIds, record.Embeddings, record.Dimension, record.Texts);
+            _index.UpsertMany(record.ItemIds, record.Embeddings, record.Dimension, record.Texts, record.Attributes);
             _pending.ExceptWith(record.ItemIds);
             return;
         }
@@ -164,6 +164,7 @@ internal sealed partial class IndexShardGrain
                     Dimension = dimension,
                     Texts = Array.ConvertAll(part, e => _index.TextOf(e.Key)),
                     ModelVersion = _model.Version,
+                    Attributes = Array.ConvertAll(part, e => _index.AttributesOf(e.Key)),
                 }));
             }
             var replaced = state.State.Chunks;

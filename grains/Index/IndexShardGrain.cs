@@ -100,7 +100,7 @@ internal sealed partial class IndexShardGrain(
             return;
         }
         _model = await models.GetForSlotAsync(Slot);
-        _index = new ShardIndex(Shard, Slot, options.Value.HnswThreshold, options.Value.Hnsw(), _model.Version);
+        _index = new ShardIndex(Shard, Slot, options.Value.HnswThreshold, options.Value.Hnsw(), _model.Version, options.Value.FilterExactLimit);
         if (state.State.Embeddings.Count > 0)
         {
             if (state.State.ModelVersion == _model.Version)
@@ -196,7 +196,7 @@ internal sealed partial class IndexShardGrain(
         }
     }
 
-    public async Task UpsertAsync(string itemId, float[] embedding, string modelVersion, string? text = null)
+    public async Task UpsertAsync(string itemId, float[] embedding, string modelVersion, string? text = null, ItemAttributes? attributes = null)
     {
         if (_retired)
         {
@@ -213,7 +213,7 @@ internal sealed partial class IndexShardGrain(
         }
         else
         {
-            _index.Upsert(itemId, embedding, text);
+            _index.Upsert(itemId, embedding, text, attributes);
             _pending.Remove(itemId);
             _refreshRequested.Remove(itemId);
         }
@@ -225,6 +225,21 @@ internal sealed partial class IndexShardGrain(
             return;
         }
         await JournalAsync(new ShardChange(itemId, Removed: false));
+    }
+
+    public async Task RemoveAsync(string itemId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(itemId);
+        if (_retired)
+        {
+            return;
+        }
+        _expected.Remove(itemId);
+        _pending.Remove(itemId);
+        _refreshRequested.Remove(itemId);
+        _index.Remove(itemId);
+        UpdateCompleteness();
+        await JournalAsync(new ShardChange(itemId, Removed: true));
     }
 
     public async Task ExpectAsync(string[] itemIds)
@@ -252,11 +267,11 @@ internal sealed partial class IndexShardGrain(
         {
             return 0;
         }
-        var (itemIds, embeddings, texts) = Changed(batch, onlyAbsent: false);
-        return await ApplyBatchAsync(batch, itemIds, embeddings, texts, cancellationToken);
+        var (itemIds, embeddings, texts, attributes) = Changed(batch, onlyAbsent: false);
+        return await ApplyBatchAsync(batch, itemIds, embeddings, texts, attributes, cancellationToken);
     }
 
-    private async Task<int> ApplyBatchAsync(IndexBatch batch, List<string> itemIds, float[] embeddings, List<string?> texts, CancellationToken cancellationToken)
+    private async Task<int> ApplyBatchAsync(IndexBatch batch, List<string> itemIds, float[] embeddings, List<string?> texts, List<ItemAttributes?> attributes, CancellationToken cancellationToken)
     {
         if (itemIds.Count == 0)
         {
@@ -283,7 +298,7 @@ internal sealed partial class IndexShardGrain(
         }
         cancellationToken.ThrowIfCancellationRequested();
         // The bulk add runs its graph inserts on several threads; reads go on meanwhile (they interleave).
-        await Task.Run(() => _index.UpsertMany(itemIds, embeddings, batch.Dimension, texts), CancellationToken.None);
+        await Task.Run(() => _index.UpsertMany(itemIds, embeddings, batch.Dimension, texts, attributes), CancellationToken.None);
         _pending.ExceptWith(itemIds);
         UpdateCompleteness();
         await JournalBatchAsync(new ShardBatchState
@@ -293,23 +308,24 @@ internal sealed partial class IndexShardGrain(
             Dimension = batch.Dimension,
             Texts = [.. texts],
             ModelVersion = batch.ModelVersion,
+            Attributes = attributes.Any(a => a is not null) ? [.. attributes] : null,
         });
         return itemIds.Count;
     }
 
     public Task<bool> IsCompleteAsync(string? modelVersion = null) => Task.FromResult(_index.IsComplete(modelVersion));
 
-    public Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, string? modelVersion = null, CancellationToken cancellationToken = default)
+    public Task<ShardHit[]> SearchAsync(float[] query, int k, string[] exclude, string? modelVersion = null, ItemFilter? filter = null, CancellationToken cancellationToken = default)
     {
         if (!_index.Comparable(modelVersion))
         {
             return Task.FromResult(Array.Empty<ShardHit>());
         }
-        var hits = _index.Search(query, k, exclude.Length == 0 ? null : new HashSet<string>(exclude, StringComparer.Ordinal));
+        var hits = _index.Search(query, k, exclude.Length == 0 ? null : new HashSet<string>(exclude, StringComparer.Ordinal), filter);
         return Task.FromResult(Array.ConvertAll(hits, h => new ShardHit(h.Key, h.Score)));
     }
 
-    public Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, string? modelVersion = null, CancellationToken cancellationToken = default)
+    public Task<ShardHit[]> ScoreAsync(float[] query, string[] itemIds, string? modelVersion = null, ItemFilter? filter = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(itemIds);
@@ -325,7 +341,7 @@ internal sealed partial class IndexShardGrain(
         foreach (var itemId in itemIds)
         {
             // The same dot product the search ranks by.
-            if (itemId is not null && _index.TryScore(itemId, query, out var score))
+            if (itemId is not null && _index.Passes(itemId, filter) && _index.TryScore(itemId, query, out var score))
             {
                 result.Add(new ShardHit(itemId, score));
             }
@@ -387,10 +403,11 @@ internal sealed partial class IndexShardGrain(
     public Task<string[]> ListItemIdsAsync() => Task.FromResult(_index.Index?.Keys() ?? []);
 
     /// <summary>The items of <paramref name="batch"/> this shard does not hold already as given (a repeated id keeps its last row).</summary>
-    private (List<string> ItemIds, float[] Embeddings, List<string?> Texts) Changed(IndexBatch batch, bool onlyAbsent)
+    private (List<string> ItemIds, float[] Embeddings, List<string?> Texts, List<ItemAttributes?> Attributes) Changed(IndexBatch batch, bool onlyAbsent)
     {
         var count = batch.ItemIds.Length;
-        if (batch.Texts.Length != count || batch.Dimension <= 0 || batch.Embeddings.Length != (long)count * batch.Dimension)
+        if (batch.Texts.Length != count || batch.Dimension <= 0 || batch.Embeddings.Length != (long)count * batch.Dimension
+            || (batch.Attributes is { } given && given.Length != count))
         {
             throw new ArgumentException(
                 $"A batch of {count} items needs {count} texts and {count} × dimension embedding values; got {batch.Texts.Length} texts, dimension {batch.Dimension}, {batch.Embeddings.Length} values.",
@@ -408,6 +425,7 @@ internal sealed partial class IndexShardGrain(
         }
         var itemIds = new List<string>(last.Count);
         var texts = new List<string?>(last.Count);
+        var attributes = new List<ItemAttributes?>(last.Count);
         var rows = new List<int>(last.Count);
         for (var i = 0; i < count; i++)
         {
@@ -417,6 +435,7 @@ internal sealed partial class IndexShardGrain(
             {
                 itemIds.Add(itemId);
                 texts.Add(batch.Texts[i]);
+                attributes.Add(batch.Attributes?[i]);
                 rows.Add(i);
             }
         }
@@ -425,6 +444,6 @@ internal sealed partial class IndexShardGrain(
         {
             batch.Embeddings.AsSpan(rows[j] * batch.Dimension, batch.Dimension).CopyTo(embeddings.AsSpan(j * batch.Dimension));
         }
-        return (itemIds, embeddings, texts);
+        return (itemIds, embeddings, texts, attributes);
     }
 }

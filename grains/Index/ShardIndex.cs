@@ -8,10 +8,13 @@ namespace Actors.Grains.Index;
 /// when the dimension is known) and the text each item is shown with. The shard grain writes it from its turns; the
 /// silo's search grain reads it concurrently through <see cref="SiloShardRegistry"/>, so everything here is thread-safe.
 /// </summary>
-internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOptions hnsw, string modelVersion) : IDisposable
+internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOptions hnsw, string modelVersion, int filterExactLimit = ShardIndex.DefaultFilterExactLimit) : IDisposable
 {
     private readonly Lock _create = new();
     private readonly ConcurrentDictionary<string, string> _texts = new(StringComparer.Ordinal);
+
+    // Every item's attributes (ItemAttributes.None when it has none), for filtered searches.
+    private readonly ConcurrentDictionary<string, ItemAttributes> _attributes = new(StringComparer.Ordinal);
     private volatile AdaptiveVectorIndex? _index;
     private volatile bool _incomplete;
 
@@ -56,25 +59,32 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
     /// <summary>Every item's text known here, for snapshots.</summary>
     public IEnumerable<KeyValuePair<string, string>> Texts => _texts;
 
-    public void Upsert(string itemId, float[] embedding, string? text)
+    /// <summary>An item's attributes; null when it has none (or is not here).</summary>
+    public ItemAttributes? AttributesOf(string itemId) =>
+        _attributes.TryGetValue(itemId, out var attributes) && attributes != ItemAttributes.None ? attributes : null;
+
+    public void Upsert(string itemId, float[] embedding, string? text, ItemAttributes? attributes = null)
     {
         IndexFor(embedding.Length).Upsert(itemId, embedding);
         SetText(itemId, text);
+        _attributes[itemId] = attributes ?? ItemAttributes.None;
     }
 
     /// <summary>Many items at once (row <c>i</c> of <paramref name="embeddings"/> for <c>itemIds[i]</c>), with one bulk add.</summary>
-    public void UpsertMany(IReadOnlyList<string> itemIds, ReadOnlySpan<float> embeddings, int dimension, IReadOnlyList<string?>? texts)
+    public void UpsertMany(IReadOnlyList<string> itemIds, ReadOnlySpan<float> embeddings, int dimension, IReadOnlyList<string?>? texts, IReadOnlyList<ItemAttributes?>? attributes = null)
     {
         IndexFor(dimension).UpsertMany(itemIds, embeddings);
         for (var i = 0; i < itemIds.Count; i++)
         {
             SetText(itemIds[i], texts?[i]);
+            _attributes[itemIds[i]] = attributes?[i] ?? ItemAttributes.None;
         }
     }
 
     public bool Remove(string itemId)
     {
         _texts.TryRemove(itemId, out _);
+        _attributes.TryRemove(itemId, out _);
         return _index?.Remove(itemId) ?? false;
     }
 
@@ -89,6 +99,89 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
         var index = _index;
         return index is null || index.Count == 0 ? [] : index.Search(query, k, exclude);
     }
+
+    /// <summary>
+    /// The best <paramref name="k"/> items that pass <paramref name="filter"/> (none of <paramref name="exclude"/>),
+    /// always k when k pass: a filter that keeps few items (at most <c>Index:FilterExactLimit</c>, or under a tenth of
+    /// the shard) is answered exactly by scoring every item that passes; a broader one searches the graph for enough
+    /// candidates to expect k passing ones (k × items / passing, doubled), widens the search while fewer pass, and falls
+    /// back to scoring every passing item, so the answer is never short because the nearest candidates were filtered away.
+    /// </summary>
+    public ScoredKey[] Search(float[] query, int k, IReadOnlySet<string>? exclude, ItemFilter? filter)
+    {
+        if (filter is null || filter.OnlyExcludes)
+        {
+            return Search(query, k, exclude);
+        }
+        var index = _index;
+        if (index is null || index.Count == 0)
+        {
+            return [];
+        }
+        var passing = new List<string>();
+        foreach (var (itemId, attributes) in _attributes)
+        {
+            if ((exclude is null || !exclude.Contains(itemId)) && filter.Matches(attributes))
+            {
+                passing.Add(itemId);
+            }
+        }
+        if (passing.Count == 0)
+        {
+            return [];
+        }
+        if (passing.Count > filterExactLimit && passing.Count * 10 >= index.Count)
+        {
+            for (var wanted = Math.Min(index.Count, Math.Max(2 * k, (int)Math.Min(int.MaxValue, 2L * k * index.Count / passing.Count)));
+                 ; wanted = Math.Min(index.Count, wanted * 4))
+            {
+                var hits = index.Search(query, wanted, exclude);
+                var kept = Array.FindAll(hits, h => _attributes.TryGetValue(h.Key, out var a) && filter.Matches(a));
+                if (kept.Length >= k || kept.Length == passing.Count)
+                {
+                    return kept.Length > k ? kept[..k] : kept;
+                }
+                if (wanted >= index.Count)
+                {
+                    break;
+                }
+            }
+        }
+        var top = new TopK(k);
+        foreach (var itemId in passing)
+        {
+            if (index.TryScore(itemId, query, out var score))
+            {
+                top.Add(itemId, score);
+            }
+        }
+        return top.ToArray();
+    }
+
+    /// <summary>Whether the item is here and passes <paramref name="filter"/> (null: no filter).</summary>
+    public bool Passes(string itemId, ItemFilter? filter) =>
+        _attributes.TryGetValue(itemId, out var attributes) && (filter is null || filter.Matches(attributes));
+
+    /// <summary>Up to <paramref name="max"/> items here that pass <paramref name="filter"/>, none of <paramref name="exclude"/> (in no particular order).</summary>
+    public List<string> Matching(ItemFilter? filter, IReadOnlySet<string>? exclude, int max)
+    {
+        var result = new List<string>();
+        foreach (var (itemId, attributes) in _attributes)
+        {
+            if (result.Count >= max)
+            {
+                break;
+            }
+            if ((exclude is null || !exclude.Contains(itemId)) && (filter is null || filter.Matches(attributes)))
+            {
+                result.Add(itemId);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The default of <c>Index:FilterExactLimit</c>.</summary>
+    public const int DefaultFilterExactLimit = 20_000;
 
     public bool TryScore(string itemId, float[] query, out float score)
     {

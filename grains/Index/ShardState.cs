@@ -69,4 +69,7 @@ public sealed class ShardBatchState
     [Id(3)] public string?[] Texts { get; set; } = [];
 
     [Id(4)] public string? ModelVersion { get; set; }
+
+    /// <summary>Each item's attributes (null, or a null entry: none); null in records written before items had attributes.</summary>
+    [Id(5)] public ItemAttributes?[]? Attributes { get; set; }
 }

@@ -12,7 +12,7 @@ namespace Actors.Grains.Index;
 [SiloKeyedPlacement]
 internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISiloSearchGrain
 {
-    public Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, string? modelVersion = null, CancellationToken cancellationToken = default)
+    public Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, string? modelVersion = null, ItemFilter? filter = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
@@ -20,11 +20,46 @@ internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISilo
         ArgumentNullException.ThrowIfNull(score);
         // Only the shards of the query's model: every version with an index has shards of its own, and a query is never
         // compared with another version's (nor is such a shard's state any concern of this answer). Without a version: slot 0.
-        var shards = registry.Shards.Where(s => modelVersion is null ? s.Slot == 0 : s.ModelVersion == modelVersion).ToArray();
-        return Task.Run(() => Search(shards, query, k, exclude, score, modelVersion), cancellationToken);
+        var shards = ShardsOf(modelVersion);
+        return Task.Run(() => Search(shards, query, k, exclude, score, modelVersion, filter), cancellationToken);
     }
 
-    private static SiloSearchResult Search(ShardIndex[] shards, float[] query, int k, string[] exclude, string[] score, string? modelVersion)
+    public Task<ScoredItem[]> MatchAsync(string[] itemIds, ItemFilter filter, string[] exclude, int fill, string? modelVersion = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(itemIds);
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(exclude);
+        ArgumentOutOfRangeException.ThrowIfNegative(fill);
+        var shards = ShardsOf(modelVersion);
+        var result = new List<ScoredItem>();
+        var taken = new HashSet<string>(exclude, StringComparer.Ordinal);
+        foreach (var itemId in itemIds)
+        {
+            if (itemId is not null && !taken.Contains(itemId) && Array.Find(shards, s => s.Passes(itemId, filter)) is { } owner)
+            {
+                result.Add(new ScoredItem(itemId, 0, owner.TextOf(itemId) ?? ""));
+                taken.Add(itemId);
+            }
+        }
+        foreach (var shard in shards)
+        {
+            foreach (var itemId in shard.Matching(filter, taken, fill))
+            {
+                if (fill-- <= 0)
+                {
+                    break;
+                }
+                result.Add(new ScoredItem(itemId, 0, shard.TextOf(itemId) ?? ""));
+                taken.Add(itemId);
+            }
+        }
+        return Task.FromResult(result.ToArray());
+    }
+
+    private ShardIndex[] ShardsOf(string? modelVersion) =>
+        [.. registry.Shards.Where(s => modelVersion is null ? s.Slot == 0 : s.ModelVersion == modelVersion)];
+
+    private static SiloSearchResult Search(ShardIndex[] shards, float[] query, int k, string[] exclude, string[] score, string? modelVersion, ItemFilter? filter)
     {
         var excluded = exclude.Length == 0 ? null : new HashSet<string>(exclude, StringComparer.Ordinal);
         var numbers = new int[shards.Length];
@@ -40,7 +75,7 @@ internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISilo
                 // Another model's embedding space: a dot product with this query means nothing.
                 continue;
             }
-            foreach (var hit in shards[s].Search(query, k, excluded))
+            foreach (var hit in shards[s].Search(query, k, excluded, filter))
             {
                 if (!best.TryGetValue(hit.Key, out var known) || hit.Score > known.Score)
                 {
@@ -67,7 +102,7 @@ internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISilo
         {
             foreach (var shard in shards)
             {
-                if (itemId is not null && shard.Comparable(modelVersion) && shard.TryScore(itemId, query, out var cosine))
+                if (itemId is not null && shard.Comparable(modelVersion) && shard.Passes(itemId, filter) && shard.TryScore(itemId, query, out var cosine))
                 {
                     scored.Add(new ScoredItem(itemId, cosine, shard.TextOf(itemId) ?? ""));
                     break;

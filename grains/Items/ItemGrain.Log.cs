@@ -9,4 +9,7 @@ internal sealed partial class ItemGrain
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Item {ItemId}: model changed from {Old} to {New}; recomputing the item embedding")]
     private partial void LogRealigning(string itemId, string? old, string @new);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Item {ItemId} deleted")]
+    private partial void LogDeleted(string itemId);
 }

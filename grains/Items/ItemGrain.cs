@@ -45,7 +45,7 @@ internal sealed partial class ItemGrain(
 
     public async Task RefreshAsync()
     {
-        if (!await ExistsAsync())
+        if (!await IsLiveAsync())
         {
             return;
         }
@@ -64,32 +64,68 @@ internal sealed partial class ItemGrain(
     }
 
     public async Task<ItemView?> GetAsync() =>
-        await ExistsAsync() ? new ItemView(ItemId, state.State.Text!) : null;
+        await IsLiveAsync() ? View() : null;
 
-    public async Task<ItemView> UpsertAsync(string text, CancellationToken cancellationToken = default)
+    public Task<ItemView> UpsertAsync(string text, CancellationToken cancellationToken = default) =>
+        UpsertAsync(text, ItemAttributes.None, cancellationToken);
+
+    public async Task<ItemView> UpsertAsync(string? text, ItemAttributes attributes, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(attributes);
+        ItemValidation.ThrowIfInvalidAttributes(attributes);
+        text ??= ItemText.From(attributes) ?? throw new ArgumentException("An item needs a text, or attributes with a title to build it from.", nameof(text));
         ItemValidation.ThrowIfInvalidText(text, itemOptions.Value.MaxTextLength);
+        var stored = attributes == ItemAttributes.None ? null : attributes;
         if (await ExistsAsync() && state.State.Text == text && state.State.EncoderVersion == encoder.ModelVersion)
         {
-            // Unchanged (activation already aligned it with the model): make sure the shard has it, idempotently,
-            // so a retried upsert always ends searchable.
-            await IndexAsync();
+            if (state.State.Deleted || !ItemValidation.SameAttributes(state.State.Attributes, stored))
+            {
+                // Same text, so the same embeddings: only the attributes (or the deletion) change.
+                state.State.Attributes = stored;
+                state.State.Deleted = false;
+                state.State.UpdatedAt = DateTimeOffset.UtcNow;
+                await WriteAndIndexAsync(cancellationToken);
+            }
+            else
+            {
+                // Unchanged (activation already aligned it with the model): make sure the shard has it, idempotently,
+                // so a retried upsert always ends searchable.
+                await IndexAsync();
+            }
         }
         else
         {
+            state.State.Attributes = stored;
+            state.State.Deleted = false;
             await EncodeAndIndexAsync(text, cancellationToken);
         }
-        return new ItemView(ItemId, text);
+        return View();
     }
 
-    public Task<ItemView> UpsertAsync(string? text, ItemAttributes attributes, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Item attributes land with the next commit (issue #14).");
-
-    public Task<bool> DeleteAsync(CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("Item deletion lands with the next commit (issue #14).");
+    /// <summary>
+    /// Marks the item deleted, then takes it out of the shard of every live model slot. Each shard is told to expect the
+    /// item first (journalled): should this silo die between the write and the removals, the shard loads the record
+    /// after <c>Index:ExpectTimeout</c>, finds it deleted and drops the item itself, so no answer keeps a deleted item.
+    /// </summary>
+    public async Task<bool> DeleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (!await IsLiveAsync())
+        {
+            return false;
+        }
+        var slots = (await models.CurrentAsync()).Live;
+        await Task.WhenAll(slots.Select(slot => ShardOf(slot.Slot).ExpectAsync([ItemId])));
+        state.State.Deleted = true;
+        state.State.UpdatedAt = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync(cancellationToken);
+        await Task.WhenAll(slots.Select(slot => ShardOf(slot.Slot).RemoveAsync(ItemId)));
+        contentCache.Forget(ItemId);
+        LogDeleted(ItemId);
+        return true;
+    }
 
     public async Task<ItemEmbeddings?> GetEmbeddingsAsync() =>
-        await ExistsAsync()
+        await IsLiveAsync()
             ? new ItemEmbeddings(ItemId, state.State.Content!, state.State.Item!, state.State.EncoderVersion!, state.State.ModelVersion!)
             : null;
 
@@ -105,14 +141,16 @@ internal sealed partial class ItemGrain(
         {
             throw new ArgumentException($"The content embedding has {content.Length} values or a non-finite one; expected {encoder.Dimension} finite values.", nameof(content));
         }
-        if (await ExistsAsync() && state.State.Text == text && state.State.EncoderVersion == encoderVersion
-            && state.State.Content.AsSpan().SequenceEqual(content))
+        if (await IsLiveAsync() && state.State.Text == text && state.State.EncoderVersion == encoderVersion
+            && state.State.Attributes is null && state.State.Content.AsSpan().SequenceEqual(content))
         {
             // Imported before (activation already aligned it with the model): only make sure the shard has it.
             await IndexAsync();
         }
         else
         {
+            state.State.Attributes = null;
+            state.State.Deleted = false;
             await StoreAndIndexAsync(text, content, encoderVersion, cancellationToken);
         }
         return new ItemView(ItemId, text);
@@ -162,11 +200,11 @@ internal sealed partial class ItemGrain(
         {
             if (slot.Slot == 0)
             {
-                await ShardOf(0).UpsertAsync(ItemId, state.State.Item!, state.State.ModelVersion!, state.State.Text);
+                await ShardOf(0).UpsertAsync(ItemId, state.State.Item!, state.State.ModelVersion!, state.State.Text, state.State.Attributes);
                 return;
             }
             var version = await models.GetAsync(slot);
-            await ShardOf(slot.Slot).UpsertAsync(ItemId, version.ItemEmbedding(ItemId, state.State.Content!), version.Version, state.State.Text);
+            await ShardOf(slot.Slot).UpsertAsync(ItemId, version.ItemEmbedding(ItemId, state.State.Content!), version.Version, state.State.Text, state.State.Attributes);
         }));
     }
 
@@ -182,4 +220,9 @@ internal sealed partial class ItemGrain(
         }
         return state.RecordExists;
     }
+
+    /// <summary>Whether the item is stored and not deleted.</summary>
+    private async Task<bool> IsLiveAsync() => await ExistsAsync() && !state.State.Deleted;
+
+    private ItemView View() => new(ItemId, state.State.Text!, state.State.Attributes ?? ItemAttributes.None);
 }

@@ -13,4 +13,13 @@ public sealed class ItemState
     [Id(3)] public string? EncoderVersion { get; set; }
     [Id(4)] public string? ModelVersion { get; set; }
     [Id(5)] public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The item's attributes (null: written with a text only).</summary>
+    [Id(6)] public ItemAttributes? Attributes { get; set; }
+
+    /// <summary>
+    /// Deleted: in no index and absent to every reader; the text and embeddings stay, so histories keep their entries
+    /// and writing the item again with the same text needs no encoding.
+    /// </summary>
+    [Id(7)] public bool Deleted { get; set; }
 }

@@ -48,21 +48,24 @@ internal sealed class RetrievalGrain(
         var user = GrainReferences.Get<IUserGrain>(GrainFactory, userId);
         var profile = await user.GetProfileAsync();
         var slot = new ModelSlot(profile.Slot, profile.ModelVersion);
+        var filter = options?.Filter;
+        var exclude = Excluded(profile, options);
         Recommendations result;
         if (profile.Embedding is null)
         {
-            var popular = popularity.Top(k, profile.SeenItems);
-            result = new Recommendations(await WithTextsAsync(Array.ConvertAll(popular, h => new ScoredItem(h.ItemId, h.Score, ""))), "popularity");
+            result = filter is null || filter.OnlyExcludes
+                ? new Recommendations(await WithTextsAsync(Array.ConvertAll(popularity.Top(k, exclude), h => new ScoredItem(h.ItemId, h.Score, ""))), "popularity")
+                : new Recommendations(await WithTextsAsync(await FilteredPopularAsync(k, exclude, filter, slot, cancellationToken)), "popularity");
         }
         else if ((await models.GetAsync(slot)).Fusion is { UsesCounts: true } fusion)
         {
-            var (hits, partial) = await FusedSearchAsync(profile.Embedding, slot, fusion, profile.RecentItems ?? [], k, profile.SeenItems, cancellationToken);
+            var (hits, partial) = await FusedSearchAsync(profile.Embedding, slot, fusion, profile.RecentItems ?? [], k, exclude, filter, cancellationToken);
             result = new Recommendations(await WithTextsAsync(hits), "embedding", partial, profile.ModelVersion);
         }
         else
         {
             using var deadline = Deadline(cancellationToken);
-            var answer = await SearchIndexAsync(profile.Embedding, slot, k, profile.SeenItems, [], deadline.Token);
+            var answer = await SearchIndexAsync(profile.Embedding, slot, k, exclude, [], deadline.Token, filter);
             cancellationToken.ThrowIfCancellationRequested();
             result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial), profile.ModelVersion);
         }
@@ -91,7 +94,7 @@ internal sealed class RetrievalGrain(
             ? (embeddings.Item, new ModelSlot(0, embeddings.ModelVersion))
             : ((await models.GetAsync(serving)).ItemEmbedding(itemId, embeddings.Content), serving);
         using var deadline = Deadline(cancellationToken);
-        var answer = await SearchIndexAsync(query, slot, k, [itemId], [], deadline.Token);
+        var answer = await SearchIndexAsync(query, slot, k, [itemId, .. filter?.Exclude ?? []], [], deadline.Token, filter);
         cancellationToken.ThrowIfCancellationRequested();
         var result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial), slot.Version);
         ActorsInstruments.RecommendationDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("query", "item"));
@@ -110,7 +113,7 @@ internal sealed class RetrievalGrain(
     /// by cosine. That is exact: counts only raise a score (λ ≥ 0, log1p(T) ≥ 0), so an item outside S and outside the
     /// cosine top k is beaten by the k items whose cosine beats it. One deadline covers the count and the index reads.
     /// </summary>
-    private async Task<(ScoredItem[] Hits, bool Partial)> FusedSearchAsync(float[] query, ModelSlot slot, Actors.Model.FusionSettings fusion, string[] recentNewestFirst, int k, string[] exclude, CancellationToken cancellationToken)
+    private async Task<(ScoredItem[] Hits, bool Partial)> FusedSearchAsync(float[] query, ModelSlot slot, Actors.Model.FusionSettings fusion, string[] recentNewestFirst, int k, string[] exclude, ItemFilter? filter, CancellationToken cancellationToken)
     {
         using var deadline = Deadline(cancellationToken);
 
@@ -128,7 +131,7 @@ internal sealed class RetrievalGrain(
                 fromCounts.Add(item);
             }
         }
-        var answer = await SearchIndexAsync(query, slot, k, exclude, [.. fromCounts], deadline.Token);
+        var answer = await SearchIndexAsync(query, slot, k, exclude, [.. fromCounts], deadline.Token, filter);
         cancellationToken.ThrowIfCancellationRequested();
 
         var candidates = new Dictionary<string, ScoredItem>(StringComparer.Ordinal);
@@ -199,11 +202,11 @@ internal sealed class RetrievalGrain(
     /// items or holds embeddings of a model other than the query's (<paramref name="slot"/>: only that version's shards
     /// are searched). Hits are merged by item id, so an item held by two shards for a moment (a re-partition) counts once.
     /// </summary>
-    private async Task<IndexAnswer> SearchIndexAsync(float[] query, ModelSlot slot, int k, string[] exclude, string[] score, CancellationToken deadline)
+    private async Task<IndexAnswer> SearchIndexAsync(float[] query, ModelSlot slot, int k, string[] exclude, string[] score, CancellationToken deadline, ItemFilter? filter = null)
     {
         var modelVersion = slot.Version;
         var silos = SiloSearches();
-        var answers = await Task.WhenAll(Array.ConvertAll(silos, silo => AnswerOrNullAsync(() => silo.SearchAsync(query, k, exclude, score, modelVersion, deadline), deadline)));
+        var answers = await Task.WhenAll(Array.ConvertAll(silos, silo => AnswerOrNullAsync(() => silo.SearchAsync(query, k, exclude, score, modelVersion, filter, deadline), deadline)));
         var incomplete = false;
 
         var shardCount = options.Value.Shards;
@@ -240,7 +243,7 @@ internal sealed class RetrievalGrain(
         if (missing.Length > 0 && !partial)
         {
             // Not active on any silo that answered: activate or reach them by calling them (texts come from the items).
-            var direct = await Task.WhenAll(Array.ConvertAll(missing, shard => AnswerOrNullAsync(() => SearchShardAsync(ShardKeys.Of(slot.Slot, shard), shard, query, modelVersion, k, exclude, score, deadline), deadline)));
+            var direct = await Task.WhenAll(Array.ConvertAll(missing, shard => AnswerOrNullAsync(() => SearchShardAsync(ShardKeys.Of(slot.Slot, shard), shard, query, modelVersion, k, exclude, score, filter, deadline), deadline)));
             foreach (var answer in direct)
             {
                 partial |= answer is null || answer.Partial;
@@ -265,12 +268,12 @@ internal sealed class RetrievalGrain(
     }
 
     /// <summary>One shard's top <paramref name="k"/> and its cosine for the items of <paramref name="score"/> it owns.</summary>
-    private async Task<IndexAnswer> SearchShardAsync(long key, int shard, float[] query, string modelVersion, int k, string[] exclude, string[] score, CancellationToken deadline)
+    private async Task<IndexAnswer> SearchShardAsync(long key, int shard, float[] query, string modelVersion, int k, string[] exclude, string[] score, ItemFilter? filter, CancellationToken deadline)
     {
         var grain = GrainFactory.GetGrain<IIndexShardGrain>(key);
         var owned = Array.FindAll(score, itemId => Partitioner.ShardOf(itemId, options.Value.Shards) == shard);
-        var searching = grain.SearchAsync(query, k, exclude, modelVersion, deadline);
-        var scoring = owned.Length == 0 ? Task.FromResult(Array.Empty<ShardHit>()) : grain.ScoreAsync(query, owned, modelVersion, deadline);
+        var searching = grain.SearchAsync(query, k, exclude, modelVersion, filter, deadline);
+        var scoring = owned.Length == 0 ? Task.FromResult(Array.Empty<ShardHit>()) : grain.ScoreAsync(query, owned, modelVersion, filter, deadline);
         var complete = grain.IsCompleteAsync(modelVersion);
         var hits = await searching;
         var scored = await scoring;
@@ -278,6 +281,47 @@ internal sealed class RetrievalGrain(
             Array.ConvertAll(hits, h => new ScoredItem(h.ItemId, h.Score, "")),
             Array.ConvertAll(scored, h => new ScoredItem(h.ItemId, h.Score, "")),
             Partial: !await complete);
+    }
+
+    /// <summary>
+    /// The items a user's answer leaves out: the history's (all of it, or only the items of the event types
+    /// <see cref="RecommendOptions.ExcludeTypes"/> names), and the filter's explicit exclude list.
+    /// </summary>
+    private static string[] Excluded(UserProfile profile, RecommendOptions? options)
+    {
+        IEnumerable<string> seen = options?.ExcludeTypes switch
+        {
+            null => profile.SeenItems,
+            [] => [],
+            // A profile without types (a grain of an earlier version) cannot tell them apart: everything seen is left out.
+            var types => profile.SeenByType is { } byType ? types.SelectMany(t => byType.GetValueOrDefault(t) ?? []) : profile.SeenItems,
+        };
+        return [.. seen.Concat(options?.Filter?.Exclude ?? []).Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The cold-start list under a filter: the most popular items that pass it, in popularity order (the silos' shards
+    /// hold the attributes), then, when fewer than k popular items pass, other passing items (score 0), so the answer
+    /// is k long whenever k items pass.
+    /// </summary>
+    private async Task<ScoredItem[]> FilteredPopularAsync(int k, string[] exclude, ItemFilter filter, ModelSlot slot, CancellationToken cancellationToken)
+    {
+        var popular = popularity.Top(Math.Max(100, 20 * k), exclude);
+        var ids = Array.ConvertAll(popular, p => p.ItemId);
+        using var deadline = Deadline(cancellationToken);
+        var answers = await Task.WhenAll(Array.ConvertAll(SiloSearches(), silo =>
+            AnswerOrNullAsync(() => silo.MatchAsync(ids, filter, exclude, k, slot.Version, deadline.Token), deadline.Token)));
+        var passing = answers.Where(a => a is not null).SelectMany(a => a!).GroupBy(i => i.ItemId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var result = new List<ScoredItem>(k);
+        foreach (var hit in popular)
+        {
+            if (result.Count < k && passing.Remove(hit.ItemId, out var item))
+            {
+                result.Add(item with { Score = hit.Score });
+            }
+        }
+        result.AddRange(passing.Values.OrderBy(i => i.ItemId, StringComparer.Ordinal).Take(k - result.Count));
+        return [.. result];
     }
 
     /// <summary>The search grain of every active silo, rebuilt when the membership changes.</summary>

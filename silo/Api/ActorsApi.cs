@@ -51,6 +51,9 @@ internal static class ActorsApi
         var items = app.MapGroup("/items").WithTags("Items");
         items.MapPut("/{itemId}", PutItemAsync).WithName("PutItem").WithSummary("Create or replace an item; searchable when this returns")
             .WithJsonBody(typeof(ItemRequest)).AsWrite();
+        items.MapDelete("/{itemId}", DeleteItemAsync).WithName("DeleteItem")
+            .WithSummary("Delete an item: it leaves every answer before this returns; histories keep it; a PUT brings it back").AsWrite()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         items.MapGet("/{itemId}", GetItemAsync).WithName("GetItem").WithSummary("An item with its whole text").AsRead().ProducesProblem(StatusCodes.Status404NotFound);
         items.MapGet("/{itemId}/similar", GetSimilarAsync).WithName("GetSimilarItems").WithSummary("The items nearest to an item, best first, itself excluded")
             .AsRead().ProducesProblem(StatusCodes.Status404NotFound);
@@ -82,8 +85,19 @@ internal static class ActorsApi
         {
             return invalid;
         }
-        var item = await client.GetGrain<IItemGrain>(itemId).UpsertAsync(body.Value.Text, cancellationToken);
-        return TypedResults.Ok(new ItemResponse(item.ItemId, item.Text));
+        var item = await client.GetGrain<IItemGrain>(itemId).UpsertAsync(body.Value.Text, RequestValidation.ToAttributes(body.Value), cancellationToken);
+        return TypedResults.Ok(ItemResponse.From(item));
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteItemAsync(string itemId, IClusterClient client, CancellationToken cancellationToken)
+    {
+        if (RequestValidation.ValidateId(itemId, "itemId") is { } badId)
+        {
+            return badId;
+        }
+        return await client.GetGrain<IItemGrain>(itemId).DeleteAsync(cancellationToken)
+            ? TypedResults.NoContent()
+            : ApiProblems.NotFound($"Item '{itemId}' does not exist.");
     }
 
     private static async Task<Results<Ok<ItemResponse>, ValidationProblem, ProblemHttpResult>> GetItemAsync(string itemId, IClusterClient client)
@@ -93,18 +107,20 @@ internal static class ActorsApi
             return badId;
         }
         var item = await client.GetGrain<IItemGrain>(itemId).GetAsync();
-        return item is null ? ApiProblems.NotFound($"Item '{itemId}' does not exist.") : TypedResults.Ok(new ItemResponse(item.ItemId, item.Text));
+        return item is null ? ApiProblems.NotFound($"Item '{itemId}' does not exist.") : TypedResults.Ok(ItemResponse.From(item));
     }
 
     private static async Task<Results<Ok<SimilarItemsResponse>, ValidationProblem, ProblemHttpResult>> GetSimilarAsync(
-        string itemId, string? k, IClusterClient client, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+        string itemId, string? k, string? category, string? available, string? minPrice, string? maxPrice, string[]? tag, string[]? exclude,
+        IClusterClient client, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
         var badK = RequestValidation.ValidateK(k, api.Value.MaxK, out var count);
-        if ((RequestValidation.ValidateId(itemId, "itemId") ?? badK) is { } invalid)
+        var badFilter = RequestValidation.ValidateFilter(category, available, minPrice, maxPrice, tag, exclude, out var filter);
+        if ((RequestValidation.ValidateId(itemId, "itemId") ?? badK ?? badFilter) is { } invalid)
         {
             return invalid;
         }
-        var similar = await client.GetGrain<IRetrievalGrain>(0).SimilarAsync(itemId, count, cancellationToken: cancellationToken);
+        var similar = await client.GetGrain<IRetrievalGrain>(0).SimilarAsync(itemId, count, filter, cancellationToken);
         return similar is null
             ? ApiProblems.NotFound($"Item '{itemId}' does not exist.")
             : TypedResults.Ok(new SimilarItemsResponse(itemId, ToResponse(similar.Items, api.Value.AnswerTextLength), similar.Partial));
@@ -167,14 +183,18 @@ internal static class ActorsApi
     }
 
     private static async Task<Results<Ok<RecommendationsResponse>, ValidationProblem>> GetRecommendationsAsync(
-        string userId, string? k, IClusterClient client, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+        string userId, string? k, string? category, string? available, string? minPrice, string? maxPrice, string[]? tag, string[]? exclude, string[]? excludeTypes,
+        IClusterClient client, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
         var badK = RequestValidation.ValidateK(k, api.Value.MaxK, out var count);
-        if ((RequestValidation.ValidateId(userId, "userId") ?? badK) is { } invalid)
+        var badFilter = RequestValidation.ValidateFilter(category, available, minPrice, maxPrice, tag, exclude, out var filter);
+        if ((RequestValidation.ValidateId(userId, "userId") ?? badK ?? badFilter) is { } invalid)
         {
             return invalid;
         }
-        var recommendations = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, count, cancellationToken: cancellationToken);
+        var types = RequestValidation.ExcludeTypes(excludeTypes);
+        var options = filter is null && types is null ? null : new RecommendOptions(filter, types);
+        var recommendations = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, count, options, cancellationToken);
         return TypedResults.Ok(new RecommendationsResponse(
             userId, ToResponse(recommendations.Items, api.Value.AnswerTextLength), recommendations.Source, recommendations.Partial,
             recommendations.ModelVersion, recommendations.Experiment));

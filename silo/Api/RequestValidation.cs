@@ -33,10 +33,120 @@ internal static class RequestValidation
         return null;
     }
 
+    /// <summary>A text (or a title to build it from) within the limits, and attributes each within theirs.</summary>
     public static ValidationProblem? Validate(ItemRequest item, int maxTextLength)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return ItemValidation.CheckText(item.Text, maxTextLength) is { } problem ? ValidationErrors.One("item.text", problem) : null;
+        var attributes = ToAttributes(item);
+        if (ItemValidation.CheckAttributes(attributes) is { } bad)
+        {
+            return ValidationErrors.One($"item.{bad.Field}", bad.Problem);
+        }
+        var text = item.Text ?? ItemText.From(attributes);
+        if (text is null)
+        {
+            return ValidationErrors.One("item.text", "text must be a non-empty string (or give a title, and the text is built from the title, category and brand).");
+        }
+        return ItemValidation.CheckText(text, maxTextLength) is { } problem ? ValidationErrors.One("item.text", problem) : null;
+    }
+
+    /// <summary>The attributes of a request (<see cref="ItemAttributes.None"/> when it gives none).</summary>
+    public static ItemAttributes ToAttributes(ItemRequest item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item is { Title: null, Category: null, Brand: null, Available: null, Price: null, Tags: null }
+            ? ItemAttributes.None
+            : new ItemAttributes(item.Title, item.Category, item.Brand, item.Available ?? true, item.Price, item.Tags);
+    }
+
+    /// <summary>
+    /// The filter of a recommendations or similar-items query: <c>category</c> (a path prefix, segments separated by
+    /// <c>&gt;</c>), <c>available</c> (true: available items only), <c>minPrice</c>, <c>maxPrice</c>, <c>tag</c> (repeated:
+    /// every one), <c>exclude</c> (repeated or comma-separated item ids). Null when the query filters nothing.
+    /// </summary>
+    public static ValidationProblem? ValidateFilter(string? category, string? available, string? minPrice, string? maxPrice, string[]? tag, string[]? exclude, out ItemFilter? filter)
+    {
+        filter = null;
+        var errors = new ValidationErrors();
+        string[]? prefix = null;
+        if (category is not null)
+        {
+            prefix = [.. category.Split('>').Select(c => c.Trim())];
+            if (prefix.Any(string.IsNullOrEmpty) || prefix.Length > ItemValidation.MaxAttributeValues)
+            {
+                errors.Add("category", $"category must be a path of 1..{ItemValidation.MaxAttributeValues} non-empty segments separated by '>'; got '{ApiProblems.Quote(category)}'.");
+            }
+        }
+        var availableOnly = false;
+        if (available is not null && !bool.TryParse(available, out availableOnly))
+        {
+            errors.Add("available", $"available must be true or false; got '{ApiProblems.Quote(available)}'.");
+        }
+        var min = Price(minPrice, "minPrice", errors);
+        var max = Price(maxPrice, "maxPrice", errors);
+        if (min > max)
+        {
+            errors.Add("maxPrice", $"maxPrice ({max}) is below minPrice ({min}).");
+        }
+        var tags = tag is { Length: > 0 } ? tag : null;
+        for (var i = 0; i < (tags?.Length ?? 0); i++)
+        {
+            if (string.IsNullOrWhiteSpace(tags![i]) || tags[i].Length > ItemValidation.MaxAttributeLength)
+            {
+                errors.Add($"tag[{i}]", $"tag must be a non-empty string of at most {ItemValidation.MaxAttributeLength} characters.");
+            }
+        }
+        var excluded = exclude?.SelectMany(e => e.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        if (excluded is { Length: > MaxExcluded })
+        {
+            errors.Add("exclude", $"exclude names {excluded.Length} items; at most {MaxExcluded} are allowed.");
+        }
+        foreach (var id in excluded ?? [])
+        {
+            if (ItemValidation.CheckId(id, "exclude") is { } problem)
+            {
+                errors.Add("exclude", problem);
+                break;
+            }
+        }
+        if (!errors.IsEmpty)
+        {
+            return errors.ToProblem();
+        }
+        var result = new ItemFilter(prefix, availableOnly, min, max, tags, excluded is { Length: > 0 } ? excluded : null);
+        filter = result is { CategoryPrefix: null, AvailableOnly: false, MinPrice: null, MaxPrice: null, Tags: null, Exclude: null } ? null : result;
+        return null;
+    }
+
+    /// <summary>
+    /// The event types whose items a user's recommendations leave out (<c>excludeTypes</c>, repeated or comma-separated;
+    /// <c>none</c>: none): null when not given, every item of the history then.
+    /// </summary>
+    public static string[]? ExcludeTypes(string[]? excludeTypes)
+    {
+        if (excludeTypes is not { Length: > 0 })
+        {
+            return null;
+        }
+        var types = excludeTypes.SelectMany(t => t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Distinct(StringComparer.Ordinal).ToArray();
+        return types is ["none"] ? [] : types;
+    }
+
+    /// <summary>Most item ids one query's <c>exclude</c> may name.</summary>
+    public const int MaxExcluded = 1000;
+
+    private static double? Price(string? value, string field, ValidationErrors errors)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var price) || !double.IsFinite(price) || price < 0)
+        {
+            errors.Add(field, $"{field} must be a number of at least 0; got '{ApiProblems.Quote(value)}'.");
+            return null;
+        }
+        return price;
     }
 
     /// <summary>

@@ -1,7 +1,23 @@
 namespace Actors.Silo.Api.Contracts;
 
 /// <summary>The answer of <c>PUT /items/{itemId}</c> and <c>GET /items/{itemId}</c>: the item with its whole text.</summary>
-public sealed record ItemResponse(string ItemId, string Text);
+public sealed record ItemResponse(
+    string ItemId,
+    string Text,
+    string? Title = null,
+    IReadOnlyList<string>? Category = null,
+    string? Brand = null,
+    bool Available = true,
+    double? Price = null,
+    IReadOnlyList<string>? Tags = null)
+{
+    public static ItemResponse From(ItemView item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var a = item.Attributes ?? ItemAttributes.None;
+        return new(item.ItemId, item.Text, a.Title, a.Category, a.Brand, a.Available, a.Price, a.Tags);
+    }
+}
 
 /// <summary>A scored item in an answer; <see cref="Text"/> is a preview of at most <c>Api:AnswerTextLength</c> characters.</summary>
 public sealed record ScoredItemResponse(string ItemId, float Score, string Text);
