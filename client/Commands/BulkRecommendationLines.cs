@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -22,4 +23,11 @@ internal sealed record UserErrorLine(string UserId, string Error);
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
 [JsonSerializable(typeof(UserRecommendationsLine))]
 [JsonSerializable(typeof(UserErrorLine))]
-internal sealed partial class BulkRecommendationsJsonContext : JsonSerializerContext;
+internal sealed partial class BulkRecommendationsJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context with item texts written as they are ("+/- 0.03 mm", "Industrial &amp; Scientific"), not as \u escapes:
+    /// the lines go to a file or a pipe, never into HTML, so only what JSON itself requires is escaped.
+    /// </summary>
+    public static BulkRecommendationsJsonContext Lines { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

@@ -98,7 +98,7 @@ internal sealed class BulkRecommender(IClusterClient client, int k, int concurre
             }
             var result = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, k, cancellationToken: cancellationToken);
             var line = new UserRecommendationsLine(userId, result.Items, result.Source, result.Partial, result.ModelVersion, result.Experiment);
-            return new Line(JsonSerializer.Serialize(line, BulkRecommendationsJsonContext.Default.UserRecommendationsLine), Failed: false);
+            return new Line(JsonSerializer.Serialize(line, BulkRecommendationsJsonContext.Lines.UserRecommendationsLine), Failed: false);
         }
         // Any failure of one user's query (a timeout, a refusal, a silo going away) is that user's line, not the run's end.
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -112,7 +112,7 @@ internal sealed class BulkRecommender(IClusterClient client, int k, int concurre
     }
 
     private static Line Error(string userId, string message) =>
-        new(JsonSerializer.Serialize(new UserErrorLine(userId, message), BulkRecommendationsJsonContext.Default.UserErrorLine), Failed: true);
+        new(JsonSerializer.Serialize(new UserErrorLine(userId, message), BulkRecommendationsJsonContext.Lines.UserErrorLine), Failed: true);
 
     /// <summary>A user's line, serialized when the answer arrives so the window holds text, not answers.</summary>
     private readonly record struct Line(string Json, bool Failed);
