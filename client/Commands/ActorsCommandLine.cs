@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Actors.Client.Commands;
 
 /// <summary>The <c>actors</c> command line: import, recommend, history, similar, models, experiments.</summary>
-internal static class ActorsCommandLine
+internal static partial class ActorsCommandLine
 {
     /// <summary>
     /// The exit code of a command line that does not parse (a missing or bad argument): 2, as shells' own tools use
@@ -89,21 +89,6 @@ internal static class ActorsCommandLine
         return command;
     }
 
-    private static Command RecommendCommand()
-    {
-        var user = UserOption();
-        var k = KOption();
-        var command = new Command("recommend", "Show a user's recommendations.") { user, k };
-        command.SetAction((parse, ct) => RunAsync(parse, async client =>
-        {
-            var userId = parse.GetRequiredValue(user);
-            var result = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, parse.GetValue(k), cancellationToken: ct);
-            var model = result.ModelVersion is null ? "" : $", model {result.ModelVersion}{(result.Experiment is null ? "" : $" in experiment {result.Experiment}")}";
-            WriteItems($"Recommendations for {userId} ({result.Source}{model})", result.Items);
-        }, ct));
-        return command;
-    }
-
     private static Command HistoryCommand()
     {
         var user = UserOption();
@@ -169,9 +154,9 @@ internal static class ActorsCommandLine
 
     private static void RequireId(string? value, string option, Action<string> error)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (UserIds.Check(value, option) is { } problem)
         {
-            error($"{option} must be a non-empty id.");
+            error(problem);
         }
     }
 
@@ -190,22 +175,35 @@ internal static class ActorsCommandLine
     }
 
     /// <summary>
-    /// Connects, runs <paramref name="action"/> and disconnects. A cluster out of reach, bad input and the model
-    /// registry's refusals (an unknown version, a state that does not allow the request) print their message and exit 1.
+    /// Connects, runs <paramref name="action"/> and disconnects. A cluster out of reach, bad input, a file that cannot be
+    /// read or written (an IOException, a missing folder among them) and the model registry's refusals (an unknown
+    /// version, a state that does not allow the request) print their message and exit 1.
     /// </summary>
-    internal static async Task<int> RunAsync(ParseResult parse, Func<IClusterClient, Task> action, CancellationToken cancellationToken)
+    internal static Task<int> RunAsync(ParseResult parse, Func<IClusterClient, Task> action, CancellationToken cancellationToken) =>
+        RunAsync(parse, async client =>
+        {
+            await action(client);
+            return 0;
+        }, AnsiConsole.Console, cancellationToken);
+
+    /// <summary>
+    /// <see cref="RunAsync(ParseResult, Func{IClusterClient, Task}, CancellationToken)"/> for an action that chooses its
+    /// exit code, with failures printed on <paramref name="errors"/> (standard error for a command whose standard
+    /// output is data).
+    /// </summary>
+    internal static async Task<int> RunAsync(ParseResult parse, Func<IClusterClient, Task<int>> action, IAnsiConsole errors, CancellationToken cancellationToken)
     {
         try
         {
             using var host = await ClusterConnection.ConnectAsync(parse.GetValue(GatewayOption), cancellationToken);
-            await action(host.Client());
+            var exitCode = await action(host.Client());
             await host.StopAsync(cancellationToken);
-            return 0;
+            return exitCode;
         }
-        catch (Exception ex) when (ex is ClusterUnavailableException or ArgumentException or DatasetFormatException or DirectoryNotFoundException
-            or KeyNotFoundException or InvalidOperationException)
+        catch (Exception ex) when (ex is ClusterUnavailableException or ArgumentException or DatasetFormatException
+            or KeyNotFoundException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {ex.Message}");
+            errors.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]error:[/] {ex.Message}");
             return 1;
         }
     }
