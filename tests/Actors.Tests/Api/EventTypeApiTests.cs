@@ -16,10 +16,10 @@ public sealed class EventTypeApiTests(SiloFactory silo) : IClassFixture<SiloFact
     private async Task<string[]> HistoryAsync(string userId) =>
         (await _http.GetFromJsonAsync<JsonElement>(Url($"/users/{userId}/history"))).GetProperty("items").EnumerateArray().Select(e => e.GetString()!).ToArray();
 
-    private Task<HttpResponseMessage> PostRawAsync(string body)
+    private async Task<HttpResponseMessage> PostRawAsync(string body)
     {
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        return _http.PostAsync(Url("/events"), content);
+        return await _http.PostAsync(Url("/events"), content);
     }
 
     [Fact]
