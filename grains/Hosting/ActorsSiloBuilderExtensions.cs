@@ -1,4 +1,5 @@
 using Actors.Grains.Encoding;
+using Actors.Grains.Events;
 using Actors.Grains.Experiments;
 using Actors.Grains.Index;
 using Actors.Grains.Items;
@@ -40,6 +41,8 @@ public static class ActorsSiloBuilderExtensions
             .Validate(o => o.ExpectTimeout > TimeSpan.Zero && o.PendingInterval > TimeSpan.Zero, "Index:ExpectTimeout and PendingInterval must be positive.").ValidateOnStart();
         services.AddOptions<UserOptions>().BindConfiguration(UserOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UserOptions>, UserOptionsValidator>();
+        // Event types (Events:Types, Events:DefaultType): weights and whether a type enters the history and the embedding.
+        services.AddEventTypes();
         services.AddOptions<PopularityOptions>().BindConfiguration(PopularityOptions.Section)
             .Validate(o => o.HalfLife > TimeSpan.Zero, "Popularity:HalfLife must be positive.")
             .Validate(o => o.Partitions is > 0 and <= 1024, "Popularity:Partitions must be in 1..1024.")

@@ -29,12 +29,17 @@ internal sealed class SiloPopularity(
     protected override Task OnActiveAsync(CancellationToken cancellationToken) =>
         grains.GetGrain<IPartitionLayoutGrain>(PartitionLayoutGrain.Popularity).EnsureAsync(options.Value.Partitions);
 
+    /// <summary>Counts one interaction with each of <paramref name="itemIds"/> at its timestamp (each of weight 1).</summary>
+    public void Record(IReadOnlyList<string> itemIds, IReadOnlyList<DateTimeOffset> timestamps) => Record(itemIds, timestamps, null);
+
     /// <summary>
-    /// Counts one interaction with each of <paramref name="itemIds"/> at its timestamp; a timestamp ahead of this silo's
-    /// clock counts as now. The HTTP API refuses such events, but other producers publish on the stream directly, and
-    /// one event dated far ahead would otherwise outweigh every other (or, far enough ahead, overflow to infinity).
+    /// Counts an interaction with each of <paramref name="itemIds"/> at its timestamp, as much as its weight
+    /// (<paramref name="weights"/>[i], its event type's; null: 1 each; 0 counts nothing). A timestamp ahead of this
+    /// silo's clock counts as now. The HTTP API refuses such events, but other producers publish on the stream
+    /// directly, and one event dated far ahead would otherwise outweigh every other (or, far enough ahead, overflow to
+    /// infinity).
     /// </summary>
-    public void Record(IReadOnlyList<string> itemIds, IReadOnlyList<DateTimeOffset> timestamps)
+    public void Record(IReadOnlyList<string> itemIds, IReadOnlyList<DateTimeOffset> timestamps, IReadOnlyList<double>? weights)
     {
         var halfLife = options.Value.HalfLife;
         var now = Time.GetUtcNow();
@@ -42,10 +47,15 @@ internal sealed class SiloPopularity(
         {
             for (var i = 0; i < itemIds.Count; i++)
             {
+                var weight = weights is null ? 1 : weights[i];
+                if (!(weight > 0))
+                {
+                    continue;
+                }
                 var at = timestamps[i] > now ? now : timestamps[i];
                 _pending[itemIds[i]] = _pending.TryGetValue(itemIds[i], out var current)
-                    ? current.Add(at, halfLife)
-                    : new DecayedScore(1, at);
+                    ? current.Add(weight, at, halfLife)
+                    : new DecayedScore(weight, at);
             }
         }
     }

@@ -13,6 +13,9 @@ internal sealed partial class UserGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: event {EventId} is addressed to user {Other}; dropped")]
     private partial void LogWrongUser(string userId, string eventId, string other);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: event {EventId} is of type {Type}, which is not among Events:Types; dropped")]
+    private partial void LogUnknownType(string userId, string eventId, string type);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: malformed event {EventId} (missing or invalid id); dropped")]
     private partial void LogMalformed(string userId, string? eventId);
 

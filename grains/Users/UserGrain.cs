@@ -1,4 +1,5 @@
 using Actors.Grains.Diagnostics;
+using Actors.Grains.Events;
 using Actors.Grains.Experiments;
 using Actors.Grains.Hosting;
 using Actors.Grains.Items;
@@ -18,9 +19,17 @@ namespace Actors.Grains.Users;
 /// serving model's user tower appends one position per event (the LEARN towers reuse the cached keys and values of
 /// earlier positions; the content baseline keeps a running sum). The tower lives in memory and is rebuilt on
 /// activation from the history. Consumes the user's event stream by implicit subscription, a stream message (one event
-/// or a producer's batch) at a time; an event id is applied once. Every applied event also counts one item → next-item
-/// transition (the previous last item → its item) and one interaction in this silo's aggregates
-/// (<see cref="SiloTransitions"/>, <see cref="SiloPopularity"/>: no grain call), whether or not the served model fuses them.
+/// or a producer's batch) at a time; an event id is applied once. Every applied event also counts, as much as its type's
+/// weight, one item → next-item transition (the last item of the history before it → its item) and one interaction in
+/// this silo's aggregates (<see cref="SiloTransitions"/>, <see cref="SiloPopularity"/>: no grain call), whether or not
+/// the served model fuses them.
+/// <para>
+/// Event types (<see cref="EventTypes"/>): an event of a type that is not in the history is applied (its id remembered,
+/// its weight counted) but leaves the history as it was; an entry of a type that does not embed is in the history and
+/// the seen items but not in the embedding, which is the tower over the history's embedding entries only, oldest first.
+/// When the window slides an embedded entry out that the tower would keep (a non-embedding entry took its place), the
+/// tower is rebuilt from the window rather than stepped, so the incremental embedding stays the full computation's.
+/// </para>
 /// <para>
 /// An event batch costs the tower steps and one state write: the items' content embeddings come from the silo's cache
 /// (<see cref="ItemContentCache"/>; the missing ones asked of their items in parallel), and each step runs batched with
@@ -40,6 +49,7 @@ namespace Actors.Grains.Users;
 internal sealed partial class UserGrain(
     [PersistentState("user", StorageNames.Actors)] IPersistentState<UserState> state,
     IOptions<UserOptions> options,
+    EventTypes types,
     ServedModels models,
     ItemContentCache contents,
     SiloPopularity popularity,
@@ -102,7 +112,8 @@ internal sealed partial class UserGrain(
             slot.Version,
             RecentItems(basis, held.Model.Fusion),
             slot.Slot,
-            experiment);
+            experiment,
+            SeenByType(basis));
         LeaveIfUnknown();
         return profile;
     }
@@ -110,7 +121,7 @@ internal sealed partial class UserGrain(
     public async Task<float[]?> RecomputeEmbeddingAsync()
     {
         var fresh = (await models.GetAsync(models.Route(UserId).Slot)).CreateUserEmbedding(options.Value.HistoryLength);
-        fresh.Rebuild(await HistoryContentsAsync(state.State.History));
+        fresh.Rebuild((await TowerInputAsync(state.State.History)).Steps);
         return fresh.Current();
     }
 
@@ -133,7 +144,6 @@ internal sealed partial class UserGrain(
     {
         ArgumentNullException.ThrowIfNull(events);
         var stored = state.State;
-        var previous = stored.History.Count > 0 ? stored.History[^1].ItemId : null;
         var candidates = Candidates(events);
         if (candidates.Count == 0)
         {
@@ -151,6 +161,7 @@ internal sealed partial class UserGrain(
             targets = [.. _embeddings.Values.Where(e => e.Basis == stored && (e.Slot.Slot == 0 || live.Any(l => l.Slot == e.Slot.Slot)))];
             var contentOf = await contents.GetAsync(GrainFactory, candidates.Select(e => e.ItemId).ToHashSet(StringComparer.Ordinal));
             var steps = new List<(string ItemId, float[] Content)>(candidates.Count);
+            var stepIds = new List<string>(candidates.Count);
             foreach (var evt in candidates)
             {
                 if (contentOf[evt.ItemId] is not { } content)
@@ -160,19 +171,37 @@ internal sealed partial class UserGrain(
                     continue;
                 }
                 applied.Add(evt);
-                steps.Add((evt.ItemId, content));
+                if (types.Of(evt.Type) is { InHistory: true, Embed: true })
+                {
+                    steps.Add((evt.ItemId, content));
+                    stepIds.Add(evt.EventId);
+                }
             }
             if (applied.Count == 0)
             {
                 return 0;
             }
 
-            var next = Appended(stored, applied);
+            var (next, forgotten) = Appended(stored, applied);
+            var inputs = new List<string>[targets.Count];
             try
             {
-                foreach (var target in targets)
+                TowerInput? window = null;
+                for (var t = 0; t < targets.Count; t++)
                 {
-                    await target.Embedding.AppendAsync(steps);
+                    var target = targets[t];
+                    if (target.Follow(stepIds, next, options.Value.HistoryLength) is { } followed)
+                    {
+                        await target.Embedding.AppendAsync(steps);
+                        inputs[t] = followed;
+                    }
+                    else
+                    {
+                        // An embedded entry left the window that the tower would keep: the tower over the new window instead.
+                        window ??= await TowerInputAsync(next.History);
+                        target.Embedding.Rebuild(window.Steps);
+                        inputs[t] = window.EventIds;
+                    }
                 }
                 // Written before this returns, so before the stream acknowledges the event: a silo that dies before the
                 // write completes leaves the event to be redelivered, one that dies after it leaves a dedup entry behind.
@@ -195,11 +224,12 @@ internal sealed partial class UserGrain(
             {
                 _appliedEventIds.Add(evt.EventId);
             }
-            _appliedEventIds.ExceptWith(Forgotten(stored, applied, next));
-            foreach (var target in targets)
+            _appliedEventIds.ExceptWith(forgotten);
+            for (var t = 0; t < targets.Count; t++)
             {
-                target.Published = target.Embedding.Current();
-                target.Basis = next;
+                targets[t].Published = targets[t].Embedding.Current();
+                targets[t].Basis = next;
+                targets[t].Inputs = inputs[t];
             }
             _visible = next;
             // Entries not carried along (another version's, or built from an older state meanwhile) are rebuilt if asked for.
@@ -220,10 +250,38 @@ internal sealed partial class UserGrain(
             _applying--;
         }
 
-        // After the state write, so only events that are in the history count; best effort, never an event lost.
-        transitions.Record(previous, applied.ConvertAll(e => e.ItemId));
-        popularity.Record(applied.ConvertAll(e => e.ItemId), applied.ConvertAll(e => e.Timestamp));
+        // After the state write, so only applied events count; best effort, never an event lost.
+        CountWeights(stored, applied);
         return applied.Count;
+    }
+
+    /// <summary>
+    /// Counts the applied events in this silo's aggregates, each as much as its type's weight: one interaction with its
+    /// item, and one transition from the history's last item before it (an event that does not enter the history
+    /// counts its transition but is no source of the next one).
+    /// </summary>
+    private void CountWeights(UserState stored, List<InteractionEvent> applied)
+    {
+        var previous = stored.History.Count > 0 ? stored.History[^1].ItemId : null;
+        var moves = new List<ItemTransition>(applied.Count);
+        var moveWeights = new List<double>(applied.Count);
+        var weights = new List<double>(applied.Count);
+        foreach (var evt in applied)
+        {
+            var type = types.Of(evt.Type);
+            weights.Add(type.Weight);
+            if (previous is not null)
+            {
+                moves.Add(new ItemTransition(previous, evt.ItemId));
+                moveWeights.Add(type.Weight);
+            }
+            if (type.InHistory)
+            {
+                previous = evt.ItemId;
+            }
+        }
+        transitions.Record(moves, moveWeights);
+        popularity.Record(applied.ConvertAll(e => e.ItemId), applied.ConvertAll(e => e.Timestamp), weights);
     }
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
@@ -242,8 +300,9 @@ internal sealed partial class UserGrain(
     }
 
     /// <summary>
-    /// The events of a batch that may be applied: well formed, this user's, and neither applied before nor repeated
-    /// within the batch. The others are dropped here, each logged and counted.
+    /// The events of a batch that may be applied: well formed, this user's, neither applied before nor repeated within
+    /// the batch, and of a configured type (an event naming none gets the default type). The others are dropped here,
+    /// each logged and counted.
     /// </summary>
     private List<InteractionEvent> Candidates(InteractionEvent[] events)
     {
@@ -268,7 +327,14 @@ internal sealed partial class UserGrain(
                 CountDuplicate(evt, candidates);
                 continue;
             }
-            candidates.Add(evt);
+            // The HTTP API refuses unknown types; a producer on the stream, or a type since removed from the configuration, is dropped here.
+            if (types.Resolve(evt.Type) is not { } type)
+            {
+                LogUnknownType(UserId, evt.EventId, evt.Type!);
+                ActorsInstruments.RejectedEvents.Add(1);
+                continue;
+            }
+            candidates.Add(evt.Type is null ? evt with { Type = type } : evt);
         }
         return candidates;
     }
@@ -302,8 +368,12 @@ internal sealed partial class UserGrain(
         ActorsInstruments.DuplicateEvents.Add(1);
     }
 
-    /// <summary>A copy of <paramref name="stored"/> with <paramref name="applied"/> appended and the window slid; <paramref name="stored"/> is left as it is.</summary>
-    private UserState Appended(UserState stored, List<InteractionEvent> applied)
+    /// <summary>
+    /// A copy of <paramref name="stored"/> with <paramref name="applied"/> appended and the window slid, and the ids it
+    /// no longer remembers; <paramref name="stored"/> is left as it is. An event whose type is not in the history is
+    /// remembered among the ids beyond the window straight away.
+    /// </summary>
+    private (UserState Next, List<string> Forgotten) Appended(UserState stored, List<InteractionEvent> applied)
     {
         var next = new UserState
         {
@@ -313,17 +383,26 @@ internal sealed partial class UserGrain(
         next.History.AddRange(stored.History);
         foreach (var evt in applied)
         {
-            next.History.Add(new HistoryEntry(evt.EventId, evt.ItemId, evt.Timestamp));
+            if (types.Of(evt.Type).InHistory)
+            {
+                next.History.Add(new HistoryEntry(evt.EventId, evt.ItemId, evt.Timestamp, evt.Type));
+            }
+            else
+            {
+                next.EvictedEventIds.Add(evt.EventId);
+            }
         }
-        Trim(next);
-        return next;
+        var forgotten = new List<string>();
+        Trim(next, forgotten);
+        return (next, forgotten);
     }
 
     /// <summary>
     /// Slides <paramref name="user"/>'s window to <c>Users:HistoryLength</c> (the oldest entries out, their ids remembered
-    /// as evicted) and bounds the evicted ids to <c>Users:RememberedEventIds</c>; returns how many entries left the window.
+    /// as evicted) and bounds the evicted ids to <c>Users:RememberedEventIds</c>, oldest out (those go to
+    /// <paramref name="forgotten"/>); returns how many entries left the window.
     /// </summary>
-    private int Trim(UserState user)
+    private int Trim(UserState user, List<string>? forgotten = null)
     {
         var excess = user.History.Count - options.Value.HistoryLength;
         if (excess > 0)
@@ -337,23 +416,10 @@ internal sealed partial class UserGrain(
         var forget = user.EvictedEventIds.Count - options.Value.RememberedEventIds;
         if (forget > 0)
         {
+            forgotten?.AddRange(user.EvictedEventIds.GetRange(0, forget));
             user.EvictedEventIds.RemoveRange(0, forget);
         }
         return Math.Max(excess, 0);
-    }
-
-    /// <summary>
-    /// The ids the batch made this grain forget: the window slides first in, first out, so the remembered ids, the
-    /// history and the batch, in that order, are the forgotten ones followed by what <paramref name="next"/> keeps. Costs
-    /// the number forgotten, not the number remembered (this runs on every batch).
-    /// </summary>
-    private static IEnumerable<string> Forgotten(UserState stored, List<InteractionEvent> applied, UserState next)
-    {
-        var count = stored.EvictedEventIds.Count + stored.History.Count + applied.Count - next.EvictedEventIds.Count - next.History.Count;
-        return stored.EvictedEventIds
-            .Concat(stored.History.Select(static e => e.EventId))
-            .Concat(applied.Select(static e => e.EventId))
-            .Take(count);
     }
 
     /// <summary>The towers back to the stored history after a failed batch (they may have taken some of the batch's steps).</summary>
@@ -361,10 +427,11 @@ internal sealed partial class UserGrain(
     {
         try
         {
-            var history = await HistoryContentsAsync(stored.History);
+            var history = await TowerInputAsync(stored.History);
             foreach (var target in targets)
             {
-                target.Embedding.Rebuild(history);
+                target.Embedding.Rebuild(history.Steps);
+                target.Inputs = history.EventIds;
             }
         }
         catch (Exception ex)
@@ -416,11 +483,14 @@ internal sealed partial class UserGrain(
         var basis = _visible;
         var model = await models.GetAsync(slot);
         var embedding = model.CreateUserEmbedding(options.Value.HistoryLength);
+        List<string> inputs = [];
         if (basis.History.Count > 0)
         {
-            embedding.Rebuild(await HistoryContentsAsync(basis.History));
+            var input = await TowerInputAsync(basis.History);
+            embedding.Rebuild(input.Steps);
+            inputs = input.EventIds;
         }
-        var built = new SlotEmbedding(slot, model, embedding) { Published = embedding.Current(), Basis = basis };
+        var built = new SlotEmbedding(slot, model, embedding) { Published = embedding.Current(), Basis = basis, Inputs = inputs };
         if (basis == _visible)
         {
             _embeddings[slot.Slot] = built;
@@ -447,20 +517,30 @@ internal sealed partial class UserGrain(
         }
     }
 
-    /// <summary>The items of <paramref name="history"/> with their content embeddings, oldest first; items that no longer exist are left out.</summary>
-    private async Task<List<(string ItemId, float[] Content)>> HistoryContentsAsync(List<HistoryEntry> history)
+    /// <summary>
+    /// What the tower reads of <paramref name="history"/>: the entries whose type embeds, with their content embeddings,
+    /// oldest first; items that no longer exist are left out.
+    /// </summary>
+    private async Task<TowerInput> TowerInputAsync(List<HistoryEntry> history)
     {
-        var contentOf = await contents.GetAsync(GrainFactory, history.Select(e => e.ItemId).ToHashSet(StringComparer.Ordinal));
-        var result = new List<(string ItemId, float[] Content)>(history.Count);
-        foreach (var entry in history)
+        var embedded = history.FindAll(e => types.Of(e.Type).Embed);
+        var contentOf = await contents.GetAsync(GrainFactory, embedded.Select(e => e.ItemId).ToHashSet(StringComparer.Ordinal));
+        var input = new TowerInput(new List<(string ItemId, float[] Content)>(embedded.Count), new List<string>(embedded.Count));
+        foreach (var entry in embedded)
         {
             if (contentOf[entry.ItemId] is { } content)
             {
-                result.Add((entry.ItemId, content));
+                input.Steps.Add((entry.ItemId, content));
+                input.EventIds.Add(entry.EventId);
             }
         }
-        return result;
+        return input;
     }
+
+    /// <summary>The distinct items of <paramref name="basis"/>'s history per event type (entries from before types under the default type).</summary>
+    private Dictionary<string, string[]> SeenByType(UserState basis) =>
+        basis.History.GroupBy(e => types.NameOf(e.Type), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ItemId).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
 
     /// <summary>One model version's embedding of this user: the incremental tower, what it published, and the state it reflects.</summary>
     private sealed class SlotEmbedding(ModelSlot slot, ServingModel model, IUserEmbedding embedding)
@@ -474,7 +554,42 @@ internal sealed partial class UserGrain(
         public float[]? Published { get; set; }
 
         public required UserState Basis { get; set; }
+
+        /// <summary>The event ids of the entries the tower was given since it was last rebuilt, oldest first, at most the history length (the tower's window is no longer).</summary>
+        public required List<string> Inputs { get; set; }
+
+        /// <summary>
+        /// <see cref="Inputs"/> after <paramref name="stepIds"/> are stepped in, or null when the tower would then still
+        /// hold an entry that has left <paramref name="next"/>'s window (the inputs are in history order, so it is enough
+        /// that the oldest one kept is still there).
+        /// </summary>
+        public List<string>? Follow(List<string> stepIds, UserState next, int historyLength)
+        {
+            var inputs = new List<string>(Inputs.Count + stepIds.Count);
+            inputs.AddRange(Inputs);
+            inputs.AddRange(stepIds);
+            if (inputs.Count > historyLength)
+            {
+                inputs.RemoveRange(0, inputs.Count - historyLength);
+            }
+            if (inputs.Count == 0)
+            {
+                return inputs;
+            }
+            var oldest = inputs[0];
+            foreach (var entry in next.History)
+            {
+                if (string.Equals(entry.EventId, oldest, StringComparison.Ordinal))
+                {
+                    return inputs;
+                }
+            }
+            return null;
+        }
     }
+
+    /// <summary>The tower's input over a history: the steps, oldest first, and the event ids of their entries.</summary>
+    private sealed record TowerInput(List<(string ItemId, float[] Content)> Steps, List<string> EventIds);
 
     /// <summary>An answer served in an experiment: which experiment and arm, its items, and when (Environment.TickCount64).</summary>
     private sealed record ServedAnswer(string Experiment, string Version, HashSet<string> Items, long At);

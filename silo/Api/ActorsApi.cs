@@ -1,3 +1,4 @@
+using Actors.Grains.Events;
 using Actors.Grains.Hosting;
 using Actors.Silo.Api.Contracts;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -127,7 +128,7 @@ internal static class ActorsApi
     }
 
     private static async Task<Results<Accepted<EventsAccepted>, ValidationProblem, ProblemHttpResult>> PostEventsAsync(
-        HttpRequest request, IClusterClient client, EventPublisher publisher, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+        HttpRequest request, IClusterClient client, EventPublisher publisher, IOptions<ApiOptions> api, EventTypes eventTypes, CancellationToken cancellationToken)
     {
         var limits = api.Value;
         var body = await JsonBody.ReadEventsAsync(request, limits.MaxBodyBytes, cancellationToken);
@@ -136,7 +137,7 @@ internal static class ActorsApi
             return refused;
         }
         var now = DateTimeOffset.UtcNow;
-        if ((body.Invalid ?? RequestValidation.Validate(body.Value, now, limits)) is { } invalid)
+        if ((body.Invalid ?? RequestValidation.Validate(body.Value, now, limits, eventTypes)) is { } invalid)
         {
             return invalid;
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Actors.Grains.Events;
 using Actors.Grains.Items;
 using Actors.Silo.Api.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -151,12 +152,14 @@ internal static class RequestValidation
 
     /// <summary>
     /// Every event of the batch, each problem under its path (<c>events[3].timestamp</c>). A timestamp must lie between
-    /// <see cref="ApiOptions.EarliestTimestamp"/> and <paramref name="now"/> + <see cref="ApiOptions.MaxClockSkew"/>.
+    /// <see cref="ApiOptions.EarliestTimestamp"/> and <paramref name="now"/> + <see cref="ApiOptions.MaxClockSkew"/>; a
+    /// type must be one of <paramref name="types"/>.
     /// </summary>
-    public static ValidationProblem? Validate(EventBatch batch, DateTimeOffset now, ApiOptions limits)
+    public static ValidationProblem? Validate(EventBatch batch, DateTimeOffset now, ApiOptions limits, EventTypes types)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(types);
         if (batch.Events.Count == 0)
         {
             return ValidationErrors.One("events", "The array holds no events.");
@@ -168,16 +171,21 @@ internal static class RequestValidation
         var errors = new ValidationErrors();
         for (var i = 0; i < batch.Events.Count && !errors.IsFull; i++)
         {
-            Check(batch.Events[i], batch.PathOf(i), now, limits, errors);
+            Check(batch.Events[i], batch.PathOf(i), now, limits, types, errors);
         }
         return errors.IsEmpty ? null : errors.ToProblem();
     }
 
-    private static void Check(EventRequest e, string path, DateTimeOffset now, ApiOptions limits, ValidationErrors errors)
+    private static void Check(EventRequest e, string path, DateTimeOffset now, ApiOptions limits, EventTypes types, ValidationErrors errors)
     {
         errors.AddIfAny($"{path}.eventId", ItemValidation.CheckId(e.EventId, $"{path}.eventId"))
             .AddIfAny($"{path}.userId", ItemValidation.CheckId(e.UserId, $"{path}.userId"))
             .AddIfAny($"{path}.itemId", ItemValidation.CheckId(e.ItemId, $"{path}.itemId"));
+        if (types.Resolve(e.Type) is null)
+        {
+            errors.Add($"{path}.type",
+                $"{path}.type '{ApiProblems.Quote(e.Type!)}' is not an event type; the types are {string.Join(", ", types.Names)} (Events:Types), or none for {types.DefaultType}.");
+        }
         if (e.Timestamp is not { } timestamp)
         {
             return;
@@ -196,11 +204,11 @@ internal static class RequestValidation
         }
     }
 
-    /// <summary>The events to publish, stamped <paramref name="now"/> where they carry no timestamp.</summary>
+    /// <summary>The events to publish, stamped <paramref name="now"/> where they carry no timestamp (a missing type stays missing: the user grain reads it as the default type).</summary>
     public static InteractionEvent[] ToEvents(EventBatch batch, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return batch.Events.Select(e => new InteractionEvent(e.EventId, e.UserId, e.ItemId, e.Timestamp ?? now)).ToArray();
+        return batch.Events.Select(e => new InteractionEvent(e.EventId, e.UserId, e.ItemId, e.Timestamp ?? now, e.Type)).ToArray();
     }
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);

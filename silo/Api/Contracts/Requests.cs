@@ -17,10 +17,12 @@ public sealed record ItemRequest(
 
 /// <summary>
 /// One event of <c>POST /events</c> (the body is one of these or an array of them). An event without a
-/// <c>timestamp</c> (or with null) is stamped on arrival.
+/// <c>timestamp</c> (or with null) is stamped on arrival; one without a <c>type</c> (or with null) is of the default
+/// type (<c>Events:DefaultType</c>).
 /// </summary>
 public sealed record EventRequest(
     string EventId,
     string UserId,
     string ItemId,
-    [property: JsonConverter(typeof(TimestampConverter))] DateTimeOffset? Timestamp = null);
+    [property: JsonConverter(typeof(TimestampConverter))] DateTimeOffset? Timestamp = null,
+    string? Type = null);

@@ -157,7 +157,7 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
         { """{"eventId":"a","userId":"u","itemId":"i","timestamp":"yesterday"}""", "ISO-8601" },
         { """{"eventId":"a","userId":"u","itemId":"i","timestamp":5}""", "ISO-8601" },
         { """{"eventId":"a","userId":"u","itemId":"i","extra":1}""", "event.extra is not a field of event" },
-        { """{"EVENTID":"a","userId":"u","itemId":"i"}""", "event.EVENTID is not a field of event; the fields are eventId, userId and itemId (timestamp optional)" },
+        { """{"EVENTID":"a","userId":"u","itemId":"i"}""", "event.EVENTID is not a field of event; the fields are eventId, userId and itemId (timestamp, type optional)" },
         { """{"eventId":"a","eventId":"b","userId":"u","itemId":"i"}""", "event.eventId appears more than once" },
         { """[{"eventId":"a","userId":"u","itemId":"i"},{"eventId":"b","userId":"u","itemId":{}}]""", "events[1].itemId must be a string, not an object" },
         { """[{"eventId":"a","userId":"u","itemId":"i"},{"eventId":"b","userId":"u","itemId":"i","timestamp":"soon"}]""", "events[1].timestamp must be an ISO-8601" },
