@@ -25,7 +25,7 @@ internal sealed partial class ServedModels(
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private volatile ModelRouting? _routing;
-    private long _refreshedAt = long.MinValue;
+    private long _refreshedAt;
     private Task? _loop;
 
     /// <summary>The model this silo is configured with: slot 0.</summary>
@@ -42,8 +42,7 @@ internal sealed partial class ServedModels(
     /// </summary>
     public async ValueTask<ModelRouting> CurrentAsync()
     {
-        var age = TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _refreshedAt));
-        if (_routing is null || age > 3 * options.Value.RoutingRefresh)
+        if (_routing is null || Environment.TickCount64 - Interlocked.Read(ref _refreshedAt) > 3 * options.Value.RoutingRefresh.TotalMilliseconds)
         {
             await RefreshAsync();
         }

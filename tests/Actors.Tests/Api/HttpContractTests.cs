@@ -186,7 +186,7 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
             (Encoding.UTF8.GetBytes("{\"text\": 5}"), "must be a string"),
             (Encoding.UTF8.GetBytes("{\"text\": \"\"}"), "non-empty"),
             (Encoding.UTF8.GetBytes("{\"text\": \"   \"}"), "non-empty"),
-            (Encoding.UTF8.GetBytes("{}"), "item.text is missing"),
+            (Encoding.UTF8.GetBytes("{}"), "text must be a non-empty string (or give a title"),
             (Encoding.UTF8.GetBytes("[\"text\"]"), "must be an object"),
             (Encoding.UTF8.GetBytes($"{{\"text\": \"{new string('x', 2001)}\"}}"), "at most 2000"),
             (new byte[] { (byte)'{', (byte)'"', (byte)'t', (byte)'e', (byte)'x', (byte)'t', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}' }, "not valid"),
@@ -238,11 +238,11 @@ public sealed class HttpContractTests(SiloFactory silo) : IClassFixture<SiloFact
 
         var recommendations = await GetJsonAsync($"/users/{userId}/recommendations?k=3");
         Assert.Equal(["userId", "items", "source", "partial", "modelVersion", "experiment"], Names(recommendations));
-        Assert.Equal(["itemId", "score", "text"], Names(recommendations.GetProperty("items")[0]));
+        Assert.Equal(["itemId", "score", "text", "because"], Names(recommendations.GetProperty("items")[0]));
         Assert.False(recommendations.GetProperty("partial").GetBoolean());
         Assert.Equal(["itemId", "items", "partial"], Names(await GetJsonAsync($"/items/{silo.Seeded[0].Id}/similar?k=3")));
         Assert.Equal(["userId", "items", "eventIds"], Names(await GetJsonAsync($"/users/{userId}/history")));
-        Assert.Equal(["itemId", "text"], Names(await GetJsonAsync($"/items/{silo.Seeded[0].Id}")));
+        Assert.Equal(["itemId", "text", "title", "category", "brand", "available", "price", "tags"], Names(await GetJsonAsync($"/items/{silo.Seeded[0].Id}")));
     }
 
     [Fact]
