@@ -31,12 +31,25 @@ public sealed record ItemEmbeddings(
     [property: Id(3)] string EncoderVersion,
     [property: Id(4)] string ModelVersion);
 
-/// <summary>A recommended or similar item with its score (cosine similarity, or decayed popularity for the fallback).</summary>
+/// <summary>
+/// A recommended or similar item with its score (cosine similarity, or decayed popularity for the fallback) and, for a
+/// user's recommendation, why: <see cref="Because"/> is the item of the user's history whose embedding is closest to
+/// this one's ("because you looked at …", with its text <see cref="BecauseText"/>); null when there is no such item.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.ScoredItem")]
 public sealed record ScoredItem(
     [property: Id(0)] string ItemId,
     [property: Id(1)] float Score,
-    [property: Id(2)] string Text);
+    [property: Id(2)] string Text,
+    [property: Id(3)] string? Because = null,
+    [property: Id(4)] string? BecauseText = null);
+
+/// <summary>Embeddings a silo's shards hold: row i of <see cref="Vectors"/> and <see cref="Texts"/>[i] are <see cref="ItemIds"/>[i]'s.</summary>
+[GenerateSerializer, Immutable, Alias("Actors.HeldVectors")]
+public sealed record HeldVectors(
+    [property: Id(0)] string[] ItemIds,
+    [property: Id(1)] float[][] Vectors,
+    [property: Id(2)] string[] Texts);
 
 /// <summary>One entry of a user's rolling history.</summary>
 [GenerateSerializer, Immutable, Alias("Actors.HistoryEntry")]

@@ -112,6 +112,10 @@ public interface ISiloSearchGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Match"), ReadOnly, AlwaysInterleave]
     Task<ScoredItem[]> MatchAsync(string[] itemIds, ItemFilter filter, string[] exclude, int fill, string? modelVersion = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The embeddings (in <paramref name="modelVersion"/>'s space; null: slot 0) and texts of those of <paramref name="itemIds"/> the silo's shards hold.</summary>
+    [Alias("Vectors"), ReadOnly, AlwaysInterleave]
+    Task<HeldVectors> VectorsAsync(string[] itemIds, string? modelVersion = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -56,6 +56,29 @@ internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISilo
         return Task.FromResult(result.ToArray());
     }
 
+    public Task<HeldVectors> VectorsAsync(string[] itemIds, string? modelVersion = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(itemIds);
+        var shards = ShardsOf(modelVersion);
+        var ids = new List<string>();
+        var vectors = new List<float[]>();
+        var texts = new List<string>();
+        foreach (var itemId in itemIds.Distinct(StringComparer.Ordinal))
+        {
+            foreach (var shard in shards)
+            {
+                if (itemId is not null && shard.Index?.GetVector(itemId) is { } vector)
+                {
+                    ids.Add(itemId);
+                    vectors.Add(vector);
+                    texts.Add(shard.TextOf(itemId) ?? "");
+                    break;
+                }
+            }
+        }
+        return Task.FromResult(new HeldVectors([.. ids], [.. vectors], [.. texts]));
+    }
+
     private ShardIndex[] ShardsOf(string? modelVersion) =>
         [.. registry.Shards.Where(s => modelVersion is null ? s.Slot == 0 : s.ModelVersion == modelVersion)];
 

@@ -69,6 +69,10 @@ internal sealed class RetrievalGrain(
             cancellationToken.ThrowIfCancellationRequested();
             result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial), profile.ModelVersion);
         }
+        if (result.Source == "embedding")
+        {
+            result = result with { Items = await WithReasonsAsync(result.Items, profile.SeenItems, slot, cancellationToken) };
+        }
         if (profile.Experiment is { } experiment)
         {
             result = result with { Experiment = experiment };
@@ -322,6 +326,41 @@ internal sealed class RetrievalGrain(
         }
         result.AddRange(passing.Values.OrderBy(i => i.ItemId, StringComparer.Ordinal).Take(k - result.Count));
         return [.. result];
+    }
+
+    /// <summary>
+    /// Each recommended item's reason: the item of the user's history whose embedding (in the answer's model version)
+    /// has the largest dot product with the recommended item's, with its text. One call per silo for the embeddings of
+    /// both; an item whose embedding no silo answered with within the deadline keeps no reason.
+    /// </summary>
+    private async Task<ScoredItem[]> WithReasonsAsync(ScoredItem[] items, string[] history, ModelSlot slot, CancellationToken cancellationToken)
+    {
+        if (items.Length == 0 || history.Length == 0)
+        {
+            return items;
+        }
+        string[] ids = [.. items.Select(i => i.ItemId), .. history];
+        using var deadline = Deadline(cancellationToken);
+        var answers = await Task.WhenAll(Array.ConvertAll(SiloSearches(), silo =>
+            AnswerOrNullAsync(() => silo.VectorsAsync(ids, slot.Version, deadline.Token), deadline.Token)));
+        var vectors = new Dictionary<string, (float[] Vector, string Text)>(StringComparer.Ordinal);
+        foreach (var held in answers)
+        {
+            for (var i = 0; i < (held?.ItemIds.Length ?? 0); i++)
+            {
+                vectors[held!.ItemIds[i]] = (held.Vectors[i], held.Texts[i]);
+            }
+        }
+        var past = history.Where(vectors.ContainsKey).ToArray();
+        return Array.ConvertAll(items, item =>
+        {
+            if (past.Length == 0 || !vectors.TryGetValue(item.ItemId, out var own))
+            {
+                return item;
+            }
+            var best = past.MaxBy(h => System.Numerics.Tensors.TensorPrimitives.Dot(own.Vector, vectors[h].Vector))!;
+            return item with { Because = best, BecauseText = vectors[best].Text };
+        });
     }
 
     /// <summary>The search grain of every active silo, rebuilt when the membership changes.</summary>

@@ -214,7 +214,8 @@ internal static class ActorsApi
     }
 
     private static ScoredItemResponse[] ToResponse(ScoredItem[] items, int textLength) =>
-        Array.ConvertAll(items, i => new ScoredItemResponse(i.ItemId, i.Score, Preview(i.Text, textLength)));
+        Array.ConvertAll(items, i => new ScoredItemResponse(i.ItemId, i.Score, Preview(i.Text, textLength),
+            i.Because is null ? null : new ReasonResponse(i.Because, Preview(i.BecauseText ?? "", textLength))));
 
     /// <summary>The first <paramref name="length"/> characters of <paramref name="text"/>, never half a surrogate pair, "…" when cut.</summary>
     internal static string Preview(string text, int length)

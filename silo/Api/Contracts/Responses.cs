@@ -20,7 +20,10 @@ public sealed record ItemResponse(
 }
 
 /// <summary>A scored item in an answer; <see cref="Text"/> is a preview of at most <c>Api:AnswerTextLength</c> characters.</summary>
-public sealed record ScoredItemResponse(string ItemId, float Score, string Text);
+public sealed record ScoredItemResponse(string ItemId, float Score, string Text, ReasonResponse? Because = null);
+
+/// <summary>Why an item is recommended: the item of the user's history closest to it, with its text (a preview).</summary>
+public sealed record ReasonResponse(string ItemId, string Text);
 
 /// <summary>The answer of <c>GET /items/{itemId}/similar</c>, best first; <see cref="Partial"/> when a shard missed the deadline.</summary>
 public sealed record SimilarItemsResponse(string ItemId, IReadOnlyList<ScoredItemResponse> Items, bool Partial);

@@ -62,6 +62,53 @@ public sealed class CatalogFilterTests(CatalogClusters clusters) : IClassFixture
     }
 
     [Fact]
+    public async Task Leaving_out_what_the_user_bought_and_what_they_viewed_are_separate_options()
+    {
+        var client = _exact.Client;
+        var user = Fresh("user");
+        string viewed = _items[30].Id, bought = _items[31].Id;
+        await client.GetGrain<IUserMaintenance>(user).ApplyAsync(
+            [Event(user, viewed) with { Type = "view" }, Event(user, bought) with { Type = "purchase" }]);
+        var retrieval = client.GetGrain<IRetrievalGrain>(0);
+        async Task<string[]> AllAsync(string[]? types) =>
+            [.. (await retrieval.RecommendAsync(user, CatalogItems, new RecommendOptions(ExcludeTypes: types))).Items.Select(i => i.ItemId)];
+
+        var noPurchases = await AllAsync(["purchase"]);
+        Assert.DoesNotContain(bought, noPurchases);
+        Assert.Contains(viewed, noPurchases);
+        var noViews = await AllAsync(["view"]);
+        Assert.DoesNotContain(viewed, noViews);
+        Assert.Contains(bought, noViews);
+        var nothingLeftOut = await AllAsync([]);
+        Assert.Contains(viewed, nothingLeftOut);
+        Assert.Contains(bought, nothingLeftOut);
+        var history = await AllAsync(null);
+        Assert.DoesNotContain(viewed, history);
+        Assert.DoesNotContain(bought, history);
+    }
+
+    [Fact]
+    public async Task Every_recommended_item_says_which_history_item_it_is_closest_to()
+    {
+        var client = _exact.Client;
+        var catalog = await CatalogAsync(client);
+        var user = Fresh("user");
+        var history = new[] { _items[20].Id, _items[90].Id, _items[150].Id };
+        await client.GetGrain<IUserMaintenance>(user).ApplyAsync([.. history.Select(id => Event(user, id))]);
+
+        var answer = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(user, 15);
+        Assert.Equal(15, answer.Items.Length);
+        foreach (var item in answer.Items)
+        {
+            var closest = history.MaxBy(h => TensorPrimitives.Dot(catalog[item.ItemId], catalog[h]));
+            Assert.Equal(closest, item.Because);
+            Assert.Equal(_items.Single(i => i.Id == closest).Text, item.BecauseText);
+        }
+        // The popularity list of a user without history has no history to point at.
+        Assert.All((await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(Fresh("stranger"), 5)).Items, i => Assert.Null(i.Because));
+    }
+
+    [Fact]
     public async Task A_filter_that_keeps_one_item_returns_that_item_and_a_new_user_gets_k_passing_items()
     {
         var client = _exact.Client;
