@@ -127,6 +127,11 @@ public sealed class CatalogPageTests(CatalogPageSilo silo) : IClassFixture<Catal
         await Assertions.Expect(page.Locator("#item-attributes dd[data-attribute=category]")).ToHaveTextAsync($"{root} > Hand > Planes");
         await Assertions.Expect(page.Locator("#item-attributes dd[data-attribute=tags]")).ToHaveTextAsync("wood, steel");
         await Assertions.Expect(page.Locator($"#recommendations li[data-item-id=\"{added}\"]")).ToHaveCountAsync(1);
+        // Its similar items go through the same filters: only the other items passing them.
+        var passing = specs.Where(s => s.Available && s.Price is >= 10 and <= 40).Select(s => s.Id).ToHashSet();
+        await Assertions.Expect(page.Locator("#similar li").First).ToBeVisibleAsync();
+        var similar = await page.Locator("#similar li").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.itemId)");
+        Assert.Equal(passing.Order(), similar.Order());
         var addedItem = await GetItemAsync(http, added);
         Assert.Equal("A brand new hand plane", addedItem.GetProperty("title").GetString());
         Assert.Contains("A brand new hand plane", addedItem.GetProperty("text").GetString(), StringComparison.Ordinal);
