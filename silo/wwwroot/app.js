@@ -12,7 +12,10 @@ async function api(path, options = {}) {
   const body = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
     const detail = body && (body.detail || body.title) || response.statusText;
-    throw new Error(`${response.status}: ${detail}`);
+    const error = new Error(`${response.status}: ${detail}`);
+    // A validation problem names the fields at fault: the filters show each message next to its field.
+    error.errors = body?.errors ?? null;
+    throw error;
   }
   return body;
 }
@@ -29,8 +32,9 @@ async function textOf(itemId) {
   return state.texts.get(itemId);
 }
 
-// One list entry: the item (a button when clickable), its score, and an info button opening the item view.
-function itemEntry({ itemId, text, score }, onClick) {
+// One list entry: the item (a button when clickable), its score, the reason it was recommended, a "bought" button
+// when it can be bought, and an info button opening the item view.
+function itemEntry({ itemId, text, score, because }, onClick, onBought) {
   const li = document.createElement("li");
   li.className = "item";
   li.dataset.itemId = itemId;
@@ -56,8 +60,34 @@ function itemEntry({ itemId, text, score }, onClick) {
   info.textContent = "details";
   info.setAttribute("aria-label", `Show item ${itemId} and similar items`);
   info.addEventListener("click", () => showItem(itemId));
-  li.append(main, info);
+  li.append(main);
+  if (onBought) {
+    const bought = document.createElement("button");
+    bought.type = "button";
+    bought.className = "item-bought";
+    bought.textContent = "bought";
+    bought.setAttribute("aria-label", `Record that the user bought ${itemId}`);
+    bought.addEventListener("click", () => onBought(itemId));
+    li.append(bought);
+  }
+  li.append(info);
+  if (because) li.append(reasonLine(because));
   return li;
+}
+
+// "because you looked at …": the history item closest to the recommended one (the answer's preview of its text, else
+// the item's text fetched).
+function reasonLine(because) {
+  const line = document.createElement("p");
+  line.className = "reason";
+  line.dataset.becauseItemId = because.itemId;
+  const what = document.createElement("span");
+  what.className = "reason-text";
+  what.textContent = because.text ?? because.itemId;
+  if (!because.text) textOf(because.itemId).then((t) => { what.textContent = t; });
+  line.append("because you looked at ", what);
+  line.title = `because you looked at ${because.itemId}`;
+  return line;
 }
 
 async function loadUser(userId) {
@@ -87,22 +117,82 @@ async function renderHistory(userId, items) {
   return items;
 }
 
+// ---- Filters: one query string for the recommendations (with the event types to leave out) and similar items ----
+
+function filterQuery(forUser) {
+  const q = new URLSearchParams({ k: "10" });
+  const category = $("f-category").value.trim();
+  if (category) q.set("category", category);
+  if ($("f-available").checked) q.set("available", "true");
+  // Sent as typed, so that the silo's message names what is wrong with it.
+  const min = $("f-min-price").value.trim();
+  const max = $("f-max-price").value.trim();
+  if (min) q.set("minPrice", min);
+  if (max) q.set("maxPrice", max);
+  for (const tag of $("f-tags").value.split(",").map((t) => t.trim()).filter(Boolean)) q.append("tag", tag);
+  if (forUser && !$("f-history-all").checked) {
+    const types = [...($("f-leave-viewed").checked ? ["view"] : []), ...($("f-leave-bought").checked ? ["purchase"] : [])];
+    q.set("excludeTypes", types.length ? types.join(",") : "none");
+  }
+  return q.toString();
+}
+
+// Each message of a 400 next to the field it names ("tag[2]" next to the tags); none when the answer was fine.
+function showFilterErrors(errors) {
+  for (const span of document.querySelectorAll("#filters .field-error")) {
+    const messages = Object.entries(errors ?? {}).filter(([key]) => key.replace(/\[\d+\]$/, "") === span.dataset.field).flatMap(([, m]) => m);
+    span.textContent = messages.join(" ");
+  }
+  $("filters").classList.toggle("invalid", !!errors && Object.keys(errors).length > 0);
+}
+
+async function applyFilters() {
+  const { checked } = $("f-history-all");
+  $("f-leave-viewed").disabled = checked;
+  $("f-leave-bought").disabled = checked;
+  const shown = $("item-view").hidden ? null : $("item-id").textContent;
+  if (state.user) {
+    say($("user-status"), "Filtering…");
+    try {
+      await renderRecommendations(state.user);
+      say($("user-status"), `User ${state.user}`);
+    } catch (error) {
+      say($("user-status"), error.message, true);
+    }
+  }
+  if (shown) await showItem(shown);
+}
+
 async function renderRecommendations(userId) {
-  const result = await api(`/users/${encodeURIComponent(userId)}/recommendations?k=10`);
+  let result;
+  try {
+    result = await api(`/users/${encodeURIComponent(userId)}/recommendations?${filterQuery(true)}`);
+    showFilterErrors(null);
+  } catch (error) {
+    // A list from other filters than those shown would mislead: empty it.
+    if (error.errors) {
+      showFilterErrors(error.errors);
+      $("recommendations").replaceChildren();
+    }
+    throw error;
+  }
   $("rec-source").textContent = result.source + (result.partial ? " · partial" : "");
   showAnswerModel(result);
-  $("recommendations").replaceChildren(...result.items.map((item) => itemEntry(item, recordInteraction)));
+  $("recommendations").replaceChildren(...result.items.map((item) => itemEntry(item, recordView, recordPurchase)));
   // Answers carry previews (Api:AnswerTextLength); a cut text ("…") is fetched whole when the history needs it.
   for (const item of result.items) if (!item.text.endsWith("…")) state.texts.set(item.itemId, Promise.resolve(item.text));
   return result.items;
 }
 
-async function recordInteraction(itemId) {
+const recordView = (itemId) => recordInteraction(itemId, "view");
+const recordPurchase = (itemId) => recordInteraction(itemId, "purchase");
+
+async function recordInteraction(itemId, type) {
   const userId = state.user;
   const before = await fetchHistory(userId);
-  say($("user-status"), "Recording the interaction…");
+  say($("user-status"), `Recording the ${type}…`);
   try {
-    await api("/events", { method: "POST", body: JSON.stringify({ eventId: crypto.randomUUID(), userId, itemId }) });
+    await api("/events", { method: "POST", body: JSON.stringify({ eventId: crypto.randomUUID(), userId, itemId, type }) });
     // Applied asynchronously from the event stream: wait until the history shows it.
     const deadline = Date.now() + 5000;
     let after = before;
@@ -114,7 +204,7 @@ async function recordInteraction(itemId) {
     await renderHistory(userId, after);
     $("history").firstElementChild?.classList.add("new");
     await renderRecommendations(userId);
-    say($("user-status"), `Recorded: ${userId} interacted with ${itemId}. History and recommendations updated.`);
+    say($("user-status"), `Recorded: ${userId} ${type === "purchase" ? "bought" : "viewed"} ${itemId}. History and recommendations updated.`);
   } catch (error) {
     say($("user-status"), error.message, true);
   }
@@ -124,26 +214,86 @@ async function showItem(itemId) {
   try {
     const [item, similar] = await Promise.all([
       api(`/items/${encodeURIComponent(itemId)}`),
-      api(`/items/${encodeURIComponent(itemId)}/similar?k=10`),
+      api(`/items/${encodeURIComponent(itemId)}/similar?${filterQuery(false)}`).catch((error) => {
+        if (error.errors) showFilterErrors(error.errors);
+        return { items: [], error };
+      }),
     ]);
     $("item-id").textContent = item.itemId;
     $("item-text").textContent = item.text;
-    $("similar").replaceChildren(...similar.items.map((i) => itemEntry(i, state.user ? recordInteraction : null)));
+    renderAttributes(item);
+    $("similar").replaceChildren(...similar.items.map((i) => itemEntry(i, state.user ? recordView : null)));
     $("item-view").hidden = false;
     $("item-empty").hidden = true;
+    if (similar.error) say($("item-status"), `Similar items: ${similar.error.message}`, true);
   } catch (error) {
     say($("item-status"), error.message, true);
   }
 }
 
+// The item's attributes as a definition list; an attribute the item lacks is left out.
+function renderAttributes(item) {
+  const rows = [
+    ["Title", item.title],
+    ["Category", item.category?.length ? item.category.join(" > ") : null],
+    ["Brand", item.brand],
+    ["Price", item.price ?? null],
+    ["Available", item.available === undefined || item.available === null ? null : item.available ? "yes" : "no"],
+    ["Tags", item.tags?.length ? item.tags.join(", ") : null],
+  ].filter(([, value]) => value !== null && value !== undefined && value !== "");
+  $("item-attributes").replaceChildren(...rows.flatMap(([name, value]) => {
+    const dt = document.createElement("dt");
+    dt.textContent = name;
+    const dd = document.createElement("dd");
+    dd.textContent = String(value);
+    dd.dataset.attribute = name.toLowerCase();
+    return [dt, dd];
+  }));
+}
+
+async function deleteItem() {
+  const itemId = $("item-id").textContent;
+  if (!itemId) return;
+  say($("item-status"), `Deleting ${itemId}…`);
+  try {
+    await api(`/items/${encodeURIComponent(itemId)}`, { method: "DELETE" });
+    state.texts.delete(itemId);
+    $("item-view").hidden = true;
+    $("item-empty").hidden = false;
+    // The silo answers once the item is out of every index: the lists shown are redrawn without it.
+    if (state.user) await Promise.all([renderRecommendations(state.user), renderHistory(state.user)]);
+    say($("item-status"), `Deleted ${itemId}.`);
+  } catch (error) {
+    say($("item-status"), error.message, true);
+  }
+}
+
+// The add-an-item form as a PUT body: only the fields filled in (the silo builds the text from the title when none is given).
+function itemBody() {
+  const body = {};
+  const value = (id) => $(id).value.trim();
+  if (value("new-item-text")) body.text = value("new-item-text");
+  if (value("new-item-title")) body.title = value("new-item-title");
+  const category = value("new-item-category").split(">").map((c) => c.trim()).filter(Boolean);
+  if (category.length) body.category = category;
+  if (value("new-item-brand")) body.brand = value("new-item-brand");
+  if (value("new-item-price")) {
+    body.price = Number(value("new-item-price"));
+    if (!Number.isFinite(body.price)) throw new Error(`The price must be a number; got '${value("new-item-price")}'.`);
+  }
+  const tags = value("new-item-tags").split(",").map((t) => t.trim()).filter(Boolean);
+  if (tags.length) body.tags = tags;
+  body.available = $("new-item-available").checked;
+  return body;
+}
+
 async function addItem(event) {
   event.preventDefault();
   const itemId = $("new-item-id").value.trim();
-  const text = $("new-item-text").value.trim();
   say($("item-status"), "Encoding and indexing…");
   try {
-    await api(`/items/${encodeURIComponent(itemId)}`, { method: "PUT", body: JSON.stringify({ text }) });
-    state.texts.set(itemId, Promise.resolve(text));
+    const item = await api(`/items/${encodeURIComponent(itemId)}`, { method: "PUT", body: JSON.stringify(itemBody()) });
+    state.texts.set(itemId, Promise.resolve(item.text));
     await showItem(itemId);
     say($("item-status"), `Added ${itemId}: it is retrieved next to the items listed above.`);
     if (state.user) await renderRecommendations(state.user);
@@ -346,6 +496,8 @@ async function modelAction(path, pending, done) {
 async function init() {
   $("user-form").addEventListener("submit", (e) => { e.preventDefault(); loadUser($("user-id").value.trim()); });
   $("item-form").addEventListener("submit", addItem);
+  $("item-delete").addEventListener("click", deleteItem);
+  for (const input of document.querySelectorAll("#filters input")) input.addEventListener("change", applyFilters);
   $("api-key").value = sessionStorage.getItem("apiKey") ?? "";
   $("api-key").addEventListener("input", (e) => sessionStorage.setItem("apiKey", e.target.value));
   $("model-rollback").addEventListener("click", () => modelAction("/models/rollback", "Rolling back…", "Rolled back: the previous version serves again."));
