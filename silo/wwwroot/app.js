@@ -100,6 +100,7 @@ async function loadUser(userId) {
     await Promise.all([renderHistory(userId), renderRecommendations(userId)]);
     say($("user-status"), `User ${userId}`);
   } catch (error) {
+    if (error instanceof Superseded) return;
     say($("user-status"), error.message, true);
   }
 }
@@ -157,18 +158,28 @@ async function applyFilters() {
       await renderRecommendations(state.user);
       say($("user-status"), `User ${state.user}`);
     } catch (error) {
+      // A newer request owns the status line.
+      if (error instanceof Superseded) return;
       say($("user-status"), error.message, true);
     }
   }
   if (shown) await showItem(shown);
 }
 
+// Answers can arrive out of order when filters change quickly: only the newest request's answer (or error) is drawn,
+// and an older one is dropped as superseded, so the list never shows the results of filters no longer set.
+class Superseded extends Error {}
+let recommendationsRequest = 0;
+
 async function renderRecommendations(userId) {
+  const request = ++recommendationsRequest;
   let result;
   try {
     result = await api(`/users/${encodeURIComponent(userId)}/recommendations?${filterQuery(true)}`);
+    if (request !== recommendationsRequest) throw new Superseded();
     showFilterErrors(null);
   } catch (error) {
+    if (error instanceof Superseded || request !== recommendationsRequest) throw new Superseded();
     // A list from other filters than those shown would mislead: empty it.
     if (error.errors) {
       showFilterErrors(error.errors);
@@ -206,6 +217,7 @@ async function recordInteraction(itemId, type) {
     await renderRecommendations(userId);
     say($("user-status"), `Recorded: ${userId} ${type === "purchase" ? "bought" : "viewed"} ${itemId}. History and recommendations updated.`);
   } catch (error) {
+    if (error instanceof Superseded) return;
     say($("user-status"), error.message, true);
   }
 }
@@ -264,6 +276,7 @@ async function deleteItem() {
     if (state.user) await Promise.all([renderRecommendations(state.user), renderHistory(state.user)]);
     say($("item-status"), `Deleted ${itemId}.`);
   } catch (error) {
+    if (error instanceof Superseded) return;
     say($("item-status"), error.message, true);
   }
 }
@@ -298,6 +311,7 @@ async function addItem(event) {
     say($("item-status"), `Added ${itemId}: it is retrieved next to the items listed above.`);
     if (state.user) await renderRecommendations(state.user);
   } catch (error) {
+    if (error instanceof Superseded) return;
     say($("item-status"), error.message, true);
   }
 }

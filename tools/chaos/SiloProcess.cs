@@ -114,10 +114,38 @@ internal sealed class SiloProcess : IDisposable
         _process.Dispose();
     }
 
+    private static readonly HashSet<int> Given = [];
+
+    /// <summary>
+    /// A port free now, below Linux's ephemeral range (32768..60999): a port the kernel hands out for port 0 is also the
+    /// kind it gives outgoing connections, so between this check and the silo binding it, one of the thousands of
+    /// connections a chaos run opens could take it (seen once: "address already in use" at a restart). Ports of
+    /// 20000..32767 are only ever taken by a bind.
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_768);
+            lock (Given)
+            {
+                // Never the same port twice in a run, though the first holder may not have bound it yet.
+                if (!Given.Add(port))
+                {
+                    continue;
+                }
+            }
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: another.
+            }
+        }
+        throw new InvalidOperationException("No free port in 20000..32767.");
     }
 }
