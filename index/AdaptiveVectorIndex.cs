@@ -83,6 +83,8 @@ public sealed class AdaptiveVectorIndex : IVectorIndex
 
     public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude = null) => _inner.Search(query, k, exclude);
 
+    public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude, Func<string, bool> keep) => _inner.Search(query, k, exclude, keep);
+
     public void Dispose() => _inner.Dispose();
 
     /// <summary>One bulk add of the exact index's keys and then <paramref name="keys"/> (which win over older vectors).</summary>

@@ -144,6 +144,30 @@ public sealed class ExactVectorIndex : IVectorIndex
         return top.ToArray();
     }
 
+    /// <summary>The best <paramref name="k"/> keys that <paramref name="keep"/> accepts (none of <paramref name="exclude"/>), exactly.</summary>
+    public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude, Func<string, bool> keep)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        VectorChecks.ThrowIfInvalidQuery(query, k, Dimension);
+        var top = new TopK(k);
+        using var scope = _lock.Read();
+        var vectors = _vectors.AsSpan();
+        for (var row = 0; row < _rows; row++)
+        {
+            var key = _keys[row];
+            if (key is null)
+            {
+                continue;
+            }
+            var score = TensorPrimitives.Dot(query, vectors.Slice(row * Dimension, Dimension));
+            if (score >= top.Threshold && (exclude is null || !exclude.Contains(key)) && keep(key))
+            {
+                top.Add(key, score);
+            }
+        }
+        return top.ToArray();
+    }
+
     /// <summary>
     /// Nothing to free but managed memory. The lock is left to the garbage collector rather than disposed, so a search that
     /// took this index just before it was retired (a shard deactivating, the switch to HNSW) finishes instead of throwing.

@@ -260,6 +260,58 @@ public sealed class HnswVectorIndex : IVectorIndex
         }
     }
 
+    /// <summary>
+    /// The best <paramref name="k"/> keys that <paramref name="keep"/> accepts (none of <paramref name="exclude"/>): the
+    /// graph is walked with the predicate (USearch's filtered search), so accepted keys are found however few of the
+    /// nodes near the query pass; the answer may still be short when the beam runs out before k pass.
+    /// </summary>
+    public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude, Func<string, bool> keep)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        VectorChecks.ThrowIfInvalidQuery(query, k, Dimension);
+        using var scope = _lock.Read();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var present = _rowByKey.Count;
+        if (present == 0)
+        {
+            return [];
+        }
+        bool Accepts(ulong label)
+        {
+            var row = (int)(label & uint.MaxValue);
+            return row < _labels.Length && _labels[row] == label && _keys[row] is { } key && (exclude is null || !exclude.Contains(key)) && keep(key);
+        }
+        var wanted = Math.Min(present + _superseded, Options.CandidatesFor(k));
+        var labels = ArrayPool<ulong>.Shared.Rent(wanted);
+        var distances = ArrayPool<float>.Shared.Rent(wanted);
+        try
+        {
+            var found = _graph.Search(query, labels.AsSpan(0, wanted), distances.AsSpan(0, wanted), Accepts);
+            var top = new TopK(k);
+            for (var i = 0; i < found; i++)
+            {
+                var row = (int)(labels[i] & uint.MaxValue);
+                if (_labels[row] == labels[i])
+                {
+                    Offer(top, row, query, exclude);
+                }
+            }
+            foreach (var row in _outside)
+            {
+                if (_keys[row] is { } key && keep(key))
+                {
+                    Offer(top, row, query, exclude);
+                }
+            }
+            return top.ToArray();
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(labels);
+            ArrayPool<float>.Shared.Return(distances);
+        }
+    }
+
     /// <summary>Frees the graph once the searches running have finished; later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {

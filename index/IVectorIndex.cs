@@ -42,4 +42,10 @@ public interface IVectorIndex : IDisposable
 
     /// <summary>The best <paramref name="k"/> keys for <paramref name="query"/>, best first, none of <paramref name="exclude"/>.</summary>
     ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude = null);
+
+    /// <summary>
+    /// The best <paramref name="k"/> keys that <paramref name="keep"/> accepts, none of <paramref name="exclude"/>. An
+    /// approximate index applies the predicate while it searches, and may still answer fewer than k when few keys pass.
+    /// </summary>
+    ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude, Func<string, bool> keep);
 }

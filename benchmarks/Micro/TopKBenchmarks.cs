@@ -4,7 +4,7 @@ using BenchmarkDotNet.Attributes;
 namespace Actors.Benchmarks.Micro;
 
 /// <summary>
-/// Exact top-10 (<see cref="ExactVectorIndex.Search"/>) over clustered unit vectors. Dimensions 64 (LEARN's output) and
+/// Exact top-10 (<see cref="ExactVectorIndex.Search(ReadOnlySpan{float}, int, IReadOnlySet{string})"/>) over clustered unit vectors. Dimensions 64 (LEARN's output) and
 /// 384 (MiniLM's content) are multiples of every SIMD width; 67 is not, so the scalar tail of the dot product shows.
 /// </summary>
 public class TopKBenchmarks : IDisposable

@@ -15,6 +15,9 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
 
     // Every item's attributes (ItemAttributes.None when it has none), for filtered searches.
     private readonly ConcurrentDictionary<string, ItemAttributes> _attributes = new(StringComparer.Ordinal);
+
+    // The items of each category prefix and each tag, so a filter that names one starts from its items, not the shard's.
+    private readonly AttributePostings _postings = new();
     private volatile AdaptiveVectorIndex? _index;
     private volatile bool _incomplete;
 
@@ -67,7 +70,7 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
     {
         IndexFor(embedding.Length).Upsert(itemId, embedding);
         SetText(itemId, text);
-        _attributes[itemId] = attributes ?? ItemAttributes.None;
+        SetAttributes(itemId, attributes);
     }
 
     /// <summary>Many items at once (row <c>i</c> of <paramref name="embeddings"/> for <c>itemIds[i]</c>), with one bulk add.</summary>
@@ -77,14 +80,17 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
         for (var i = 0; i < itemIds.Count; i++)
         {
             SetText(itemIds[i], texts?[i]);
-            _attributes[itemIds[i]] = attributes?[i] ?? ItemAttributes.None;
+            SetAttributes(itemIds[i], attributes?[i]);
         }
     }
 
     public bool Remove(string itemId)
     {
         _texts.TryRemove(itemId, out _);
-        _attributes.TryRemove(itemId, out _);
+        if (_attributes.TryRemove(itemId, out var old))
+        {
+            _postings.Remove(itemId, old);
+        }
         return _index?.Remove(itemId) ?? false;
     }
 
@@ -102,10 +108,11 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
 
     /// <summary>
     /// The best <paramref name="k"/> items that pass <paramref name="filter"/> (none of <paramref name="exclude"/>),
-    /// always k when k pass: a filter that keeps few items (at most <c>Index:FilterExactLimit</c>, or under a tenth of
-    /// the shard) is answered exactly by scoring every item that passes; a broader one searches the graph for enough
-    /// candidates to expect k passing ones (k × items / passing, doubled), widens the search while fewer pass, and falls
-    /// back to scoring every passing item, so the answer is never short because the nearest candidates were filtered away.
+    /// always k when k pass. A filter that names a category or tags starts from the items of its rarest one (the
+    /// postings): when those are few (at most <c>Index:FilterExactLimit</c>, or under a tenth of the shard) every one
+    /// that passes is scored exactly. Otherwise the graph is searched with the filter applied as it walks (USearch's
+    /// filtered search), and if that still finds fewer than k, every passing item is scored, so an answer is never
+    /// short because the nearest candidates were filtered away.
     /// </summary>
     public ScoredKey[] Search(float[] query, int k, IReadOnlySet<string>? exclude, ItemFilter? filter)
     {
@@ -118,39 +125,23 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
         {
             return [];
         }
-        var passing = new List<string>();
-        foreach (var (itemId, attributes) in _attributes)
+        var candidates = _postings.Narrowest(filter);
+        if (candidates is not null && (candidates.Count <= filterExactLimit || candidates.Count * 10L < index.Count))
         {
-            if ((exclude is null || !exclude.Contains(itemId)) && filter.Matches(attributes))
-            {
-                passing.Add(itemId);
-            }
+            return Scored(index, query, k, exclude, filter, candidates.Keys);
         }
-        if (passing.Count == 0)
-        {
-            return [];
-        }
-        if (passing.Count > filterExactLimit && passing.Count * 10 >= index.Count)
-        {
-            for (var wanted = Math.Min(index.Count, Math.Max(2 * k, (int)Math.Min(int.MaxValue, 2L * k * index.Count / passing.Count)));
-                 ; wanted = Math.Min(index.Count, wanted * 4))
-            {
-                var hits = index.Search(query, wanted, exclude);
-                var kept = Array.FindAll(hits, h => _attributes.TryGetValue(h.Key, out var a) && filter.Matches(a));
-                if (kept.Length >= k || kept.Length == passing.Count)
-                {
-                    return kept.Length > k ? kept[..k] : kept;
-                }
-                if (wanted >= index.Count)
-                {
-                    break;
-                }
-            }
-        }
+        var hits = index.Search(query, k, exclude, itemId => _attributes.TryGetValue(itemId, out var a) && filter.Matches(a));
+        return hits.Length >= k ? hits : Scored(index, query, k, exclude, filter, candidates?.Keys ?? _attributes.Keys);
+    }
+
+    /// <summary>The exact top <paramref name="k"/> of the <paramref name="candidates"/> that pass <paramref name="filter"/>.</summary>
+    private ScoredKey[] Scored(AdaptiveVectorIndex index, float[] query, int k, IReadOnlySet<string>? exclude, ItemFilter filter, IEnumerable<string> candidates)
+    {
         var top = new TopK(k);
-        foreach (var itemId in passing)
+        foreach (var itemId in candidates)
         {
-            if (index.TryScore(itemId, query, out var score))
+            if ((exclude is null || !exclude.Contains(itemId)) && _attributes.TryGetValue(itemId, out var attributes) && filter.Matches(attributes)
+                && index.TryScore(itemId, query, out var score))
             {
                 top.Add(itemId, score);
             }
@@ -206,6 +197,18 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
             throw new ArgumentException($"Embedding has {dimension} dimensions; shard {Shard} holds {_index.Dimension}.", nameof(dimension));
         }
         return _index;
+    }
+
+    private void SetAttributes(string itemId, ItemAttributes? attributes)
+    {
+        var now = attributes ?? ItemAttributes.None;
+        var before = _attributes.GetValueOrDefault(itemId);
+        _attributes[itemId] = now;
+        if (before is not null)
+        {
+            _postings.Remove(itemId, before);
+        }
+        _postings.Add(itemId, now);
     }
 
     private void SetText(string itemId, string? text)

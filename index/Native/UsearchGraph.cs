@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Actors.VectorIndex.Native;
 
 /// <summary>
@@ -112,7 +114,14 @@ internal sealed unsafe class UsearchGraph : IDisposable
     /// The <c>labels.Length</c> nearest labels to <paramref name="query"/>, nearest first, with their distances (1 − dot);
     /// the beam is at least that wide (USearch searches with max(ef, count)). Returns how many were found.
     /// </summary>
-    public int Search(ReadOnlySpan<float> query, Span<ulong> labels, Span<float> distances)
+    public int Search(ReadOnlySpan<float> query, Span<ulong> labels, Span<float> distances) => Search(query, labels, distances, null);
+
+    /// <summary>
+    /// As <see cref="Search(ReadOnlySpan{float}, Span{ulong}, Span{float})"/>, with only the labels <paramref name="keep"/>
+    /// accepts (null: every label): USearch calls it for the nodes it reaches, on this thread, and keeps walking until it
+    /// has <c>labels.Length</c> accepted ones or the beam is exhausted.
+    /// </summary>
+    public int Search(ReadOnlySpan<float> query, Span<ulong> labels, Span<float> distances, Func<ulong, bool>? keep)
     {
         _contexts.Wait();
         try
@@ -123,7 +132,22 @@ internal sealed unsafe class UsearchGraph : IDisposable
             fixed (ulong* l = labels)
             fixed (float* d = distances)
             {
-                found = UsearchNative.Search(_handle, q, UsearchNative.ScalarF32, (nuint)labels.Length, l, d, ref error);
+                if (keep is null)
+                {
+                    found = UsearchNative.Search(_handle, q, UsearchNative.ScalarF32, (nuint)labels.Length, l, d, ref error);
+                }
+                else
+                {
+                    var state = GCHandle.Alloc(keep);
+                    try
+                    {
+                        found = UsearchNative.FilteredSearch(_handle, q, UsearchNative.ScalarF32, (nuint)labels.Length, &Accepts, GCHandle.ToIntPtr(state), l, d, ref error);
+                    }
+                    finally
+                    {
+                        state.Free();
+                    }
+                }
             }
             UsearchNative.ThrowIf(error, "search");
             return (int)found;
@@ -131,6 +155,22 @@ internal sealed unsafe class UsearchGraph : IDisposable
         finally
         {
             _contexts.Release();
+        }
+    }
+
+    /// <summary>The filter USearch calls: the predicate behind <paramref name="state"/>. An exception must not cross into native code: it rejects.</summary>
+    [UnmanagedCallersOnly]
+    private static int Accepts(ulong label, nint state)
+    {
+        try
+        {
+            return ((Func<ulong, bool>)GCHandle.FromIntPtr(state).Target!)(label) ? 1 : 0;
+        }
+#pragma warning disable CA1031 // Nothing may be thrown back into USearch; a failing predicate keeps the item out.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return 0;
         }
     }
 

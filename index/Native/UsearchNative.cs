@@ -68,6 +68,15 @@ internal static unsafe partial class UsearchNative
     [LibraryImport(Library, EntryPoint = "usearch_search")]
     public static partial nuint Search(UsearchHandle index, float* query, uint queryKind, nuint count, ulong* keys, float* distances, ref nint error);
 
+    /// <summary>
+    /// As <see cref="Search"/>, keeping only the labels <paramref name="filter"/> accepts (non-zero) while it walks the
+    /// graph, so the answer holds <paramref name="count"/> accepted labels when the walk reaches that many.
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "usearch_filtered_search")]
+    public static partial nuint FilteredSearch(
+        UsearchHandle index, float* query, uint queryKind, nuint count, delegate* unmanaged<ulong, nint, int> filter, nint filterState,
+        ulong* keys, float* distances, ref nint error);
+
     /// <summary>Throws when a call reported an error.</summary>
     public static void ThrowIf(nint error, string operation)
     {

@@ -49,6 +49,50 @@ public sealed class HnswIndexTests
         Assert.True(recall >= 0.95, $"recall@10 = {recall:F3}");
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(500)]
+    public void A_filtered_search_answers_only_keys_the_predicate_keeps_and_finds_the_exact_filtered_top_10(int keepEvery)
+    {
+        // One key in 7 (a broad filter) and one in 500 (20 of 10,000: the graph's walk must reach far beyond the query's
+        // neighbourhood). An unfiltered search of the same beam would hold on average 10 / keepEvery kept keys.
+        const int Dimension = 64;
+        var vectors = Clustered(10_000, Dimension, seed: 3);
+        using var exact = new ExactVectorIndex(Dimension);
+        using var hnsw = new HnswVectorIndex(Dimension);
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            exact.Upsert($"item{i}", vectors[i]);
+            hnsw.Upsert($"item{i}", vectors[i]);
+        }
+        bool Keep(string key) => int.Parse(key.AsSpan(4), System.Globalization.CultureInfo.InvariantCulture) % keepEvery == 0;
+        var exclude = new HashSet<string> { "item0", $"item{keepEvery}" };
+
+        var hits = 0;
+        var queries = Clustered(100, Dimension, seed: 4);
+        foreach (var query in queries)
+        {
+            var truth = exact.Search(query, 10, exclude, Keep);
+            Assert.Equal(10, truth.Length);
+            Assert.All(truth, t => Assert.True(Keep(t.Key) && !exclude.Contains(t.Key)));
+            var approximate = hnsw.Search(query, 10, exclude, Keep);
+            Assert.All(approximate, a => Assert.True(Keep(a.Key) && !exclude.Contains(a.Key), $"{a.Key} is outside the filter"));
+            Assert.Equal(10, approximate.Length);
+            hits += approximate.Count(a => truth.Any(t => t.Key == a.Key));
+        }
+        var recall = hits / (10.0 * queries.Length);
+        Assert.True(recall >= 0.95, $"filtered recall@10 = {recall:F3}");
+    }
+
+    [Fact]
+    public void A_predicate_that_throws_keeps_the_key_out_instead_of_crashing_the_native_search()
+    {
+        using var hnsw = new HnswVectorIndex(2);
+        hnsw.Upsert("a", [1, 0]);
+        hnsw.Upsert("b", [0, 1]);
+        Assert.Equal(["b"], hnsw.Search([1, 0], 2, null, key => key == "a" ? throw new InvalidOperationException("bad predicate") : true).Select(s => s.Key));
+    }
+
     [Fact]
     public void Items_are_added_updated_and_removed_in_place()
     {
