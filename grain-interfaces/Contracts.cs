@@ -132,14 +132,16 @@ public sealed record ImportRules(
 /// <summary>
 /// Items with precomputed content embeddings: row <c>i</c> of <see cref="Contents"/> (row-major, the encoder's dimension a
 /// row) is the content embedding of <see cref="ItemIds"/>[i], whose text is <see cref="Texts"/>[i], made by encoder
-/// <see cref="EncoderVersion"/>.
+/// <see cref="EncoderVersion"/>; <see cref="Attributes"/>[i], when given, are its attributes (null: none, for that item
+/// or, when the array is null, for every item).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.ItemImportBatch")]
 public sealed record ItemImportBatch(
     [property: Id(0)] string[] ItemIds,
     [property: Id(1)] string[] Texts,
     [property: Id(2)] float[] Contents,
-    [property: Id(3)] string EncoderVersion);
+    [property: Id(3)] string EncoderVersion,
+    [property: Id(4)] ItemAttributes?[]? Attributes = null);
 
 /// <summary>
 /// What an import batch did: <see cref="Stored"/> new records written, <see cref="Unchanged"/> records found stored

@@ -133,12 +133,12 @@ public interface IItemImportGrain : IGrainWithIntegerKey
     Task<ImportRules> GetRulesAsync();
 
     /// <summary>
-    /// Checks ids and texts against this cluster's rules (the ones <see cref="IItemGrain.UpsertAsync(string, CancellationToken)"/> applies) and
+    /// Checks ids, texts and attributes (null: none) against this cluster's rules (the ones <see cref="IItemGrain.UpsertAsync(string, CancellationToken)"/> applies) and
     /// stores nothing; throws <see cref="ArgumentException"/> naming the first bad item. Lets an importer refuse a whole
     /// import before any of it is stored.
     /// </summary>
     [Alias("Check")]
-    Task CheckAsync(string[] itemIds, string[] texts);
+    Task CheckAsync(string[] itemIds, string[] texts, ItemAttributes?[]? attributes = null);
 
     /// <summary>
     /// Stores and indexes one batch. The whole batch is checked first (nothing of a bad batch is stored); new items are

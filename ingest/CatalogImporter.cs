@@ -8,7 +8,7 @@ public readonly record struct ImportProgress(string Stage, int Done, int Total);
 
 /// <summary>
 /// Imports a data set into the cluster: every item (text → encoder → item grain → index shard), or items whose content
-/// embeddings are already computed in batches (<see cref="ImportPrecomputedAsync"/>), then each user's training sequence
+/// embeddings are already computed in batches (<see cref="ImportPrecomputedAsync(IReadOnlyList{CatalogItem}, IReadOnlyList{ReadOnlyMemory{float}}, IReadOnlyList{ItemAttributes}, string, IProgress{ImportProgress}, CancellationToken)"/>), then each user's training sequence
 /// replayed as events on the stream. Event ids are derived from the data set, user and position, so importing twice
 /// applies nothing twice.
 /// </summary>
@@ -21,12 +21,12 @@ public sealed class CatalogImporter(IClusterClient client)
     public int MaxParallelItems { get; init; } = 64;
 
     /// <summary>
-    /// Items per batch of <see cref="ImportPrecomputedAsync"/>: the unit of validation, storage writes and shard bulk adds
+    /// Items per batch of <see cref="ImportPrecomputedAsync(IReadOnlyList{CatalogItem}, IReadOnlyList{ReadOnlyMemory{float}}, IReadOnlyList{ItemAttributes}, string, IProgress{ImportProgress}, CancellationToken)"/>: the unit of validation, storage writes and shard bulk adds
     /// (split over the shards). Default 4,096.
     /// </summary>
     public int BatchSize { get; init; } = 4096;
 
-    /// <summary>Batches of <see cref="ImportPrecomputedAsync"/> in flight at once. Default 4.</summary>
+    /// <summary>Batches of <see cref="ImportPrecomputedAsync(IReadOnlyList{CatalogItem}, IReadOnlyList{ReadOnlyMemory{float}}, IReadOnlyList{ItemAttributes}, string, IProgress{ImportProgress}, CancellationToken)"/> in flight at once. Default 4.</summary>
     public int MaxParallelBatches { get; init; } = 4;
 
     /// <summary>
@@ -38,9 +38,23 @@ public sealed class CatalogImporter(IClusterClient client)
     /// same items again writes nothing, and after an interruption (cancellation, a failure) it stores and indexes only
     /// what is missing; an item is never indexed before it is stored. Returns the totals over every batch.
     /// </summary>
+    public Task<ItemImportResult> ImportPrecomputedAsync(
+        IReadOnlyList<CatalogItem> items,
+        IReadOnlyList<ReadOnlyMemory<float>> contents,
+        string encoderVersion,
+        IProgress<ImportProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        ImportPrecomputedAsync(items, contents, null, encoderVersion, progress, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ImportPrecomputedAsync(IReadOnlyList{CatalogItem}, IReadOnlyList{ReadOnlyMemory{float}}, string, IProgress{ImportProgress}?, CancellationToken)"/>,
+    /// with item i's attributes <paramref name="attributes"/>[i] (null: none; the list null: none for any item), checked
+    /// with the ids and texts before anything is stored.
+    /// </summary>
     public async Task<ItemImportResult> ImportPrecomputedAsync(
         IReadOnlyList<CatalogItem> items,
         IReadOnlyList<ReadOnlyMemory<float>> contents,
+        IReadOnlyList<ItemAttributes?>? attributes,
         string encoderVersion,
         IProgress<ImportProgress>? progress = null,
         CancellationToken cancellationToken = default)
@@ -52,13 +66,17 @@ public sealed class CatalogImporter(IClusterClient client)
         {
             throw new ArgumentException($"{items.Count} items need as many content embeddings; got {contents.Count}.", nameof(contents));
         }
+        if (attributes is not null && attributes.Count != items.Count)
+        {
+            throw new ArgumentException($"{items.Count} items need as many attributes; got {attributes.Count}.", nameof(attributes));
+        }
         var importer = client.GetGrain<IItemImportGrain>(0);
         var rules = await importer.GetRulesAsync();
         CheckContents(items, contents, encoderVersion, rules);
         for (var start = 0; start < items.Count; start += CheckChunk)
         {
             var chunk = Enumerable.Range(start, Math.Min(CheckChunk, items.Count - start));
-            await importer.CheckAsync([.. chunk.Select(i => items[i].Id)], [.. chunk.Select(i => items[i].Text)]);
+            await importer.CheckAsync([.. chunk.Select(i => items[i].Id)], [.. chunk.Select(i => items[i].Text)], attributes is null ? null : [.. chunk.Select(i => attributes[i])]);
         }
 
         var batches = (items.Count + BatchSize - 1) / BatchSize;
@@ -79,7 +97,8 @@ public sealed class CatalogImporter(IClusterClient client)
                     [.. Enumerable.Range(start, count).Select(i => items[i].Id)],
                     [.. Enumerable.Range(start, count).Select(i => items[i].Text)],
                     flat,
-                    encoderVersion);
+                    encoderVersion,
+                    attributes is null ? null : [.. Enumerable.Range(start, count).Select(i => attributes[i])]);
                 var result = await importer.ImportAsync(batch, ct);
                 Interlocked.Add(ref stored, result.Stored);
                 Interlocked.Add(ref unchanged, result.Unchanged);

@@ -42,7 +42,7 @@ internal sealed partial class ItemImportGrain(
     public Task<ImportRules> GetRulesAsync() =>
         Task.FromResult(new ImportRules(encoder.ModelVersion, encoder.Dimension, itemOptions.Value.MaxTextLength));
 
-    public Task CheckAsync(string[] itemIds, string[] texts)
+    public Task CheckAsync(string[] itemIds, string[] texts, ItemAttributes?[]? attributes = null)
     {
         ArgumentNullException.ThrowIfNull(itemIds);
         ArgumentNullException.ThrowIfNull(texts);
@@ -50,11 +50,19 @@ internal sealed partial class ItemImportGrain(
         {
             throw new ArgumentException($"{itemIds.Length} item ids need as many texts; got {texts.Length}.", nameof(texts));
         }
+        if (attributes is not null && attributes.Length != itemIds.Length)
+        {
+            throw new ArgumentException($"{itemIds.Length} item ids need as many attributes; got {attributes.Length}.", nameof(attributes));
+        }
         for (var i = 0; i < itemIds.Length; i++)
         {
             if ((ItemValidation.CheckId(itemIds[i], "itemId") ?? ItemValidation.CheckText(texts[i], itemOptions.Value.MaxTextLength)) is { } problem)
             {
                 throw new ArgumentException($"Item {i} ('{itemIds[i]}'): {problem}", nameof(itemIds));
+            }
+            if (ItemValidation.CheckAttributes(attributes?[i]) is { } bad)
+            {
+                throw new ArgumentException($"Item {i} ('{itemIds[i]}'), {bad.Field}: {bad.Problem}", nameof(attributes));
             }
         }
         return Task.CompletedTask;
@@ -89,6 +97,7 @@ internal sealed partial class ItemImportGrain(
                 records[i] = new GrainState<ItemState>(new ItemState
                 {
                     Text = batch.Texts[i],
+                    Attributes = AttributesOf(batch, i),
                     Content = content.ToArray(),
                     EncoderVersion = batch.EncoderVersion,
                     ModelVersion = Configured.Version,
@@ -97,7 +106,7 @@ internal sealed partial class ItemImportGrain(
                 fresh.Add(i);
             }
             else if (records[i].State is { } existing && existing.Text == batch.Texts[i] && existing.EncoderVersion == batch.EncoderVersion
-                && existing.ModelVersion == Configured.Version && existing.Item is not null && !existing.Deleted && existing.Attributes is null
+                && existing.ModelVersion == Configured.Version && existing.Item is not null && !existing.Deleted && ItemValidation.SameAttributes(existing.Attributes, AttributesOf(batch, i))
                 && existing.Content.AsSpan().SequenceEqual(content))
             {
                 unchanged.Add(i);
@@ -142,7 +151,7 @@ internal sealed partial class ItemImportGrain(
         {
             var i = throughGrain[j];
             var content = batch.Contents.AsSpan(i * dimension, dimension).ToArray();
-            return GrainReferences.Get<IItemMaintenance>(GrainFactory, batch.ItemIds[i]).ImportAsync(batch.Texts[i], content, batch.EncoderVersion, cancellationToken);
+            return GrainReferences.Get<IItemMaintenance>(GrainFactory, batch.ItemIds[i]).ImportAsync(batch.Texts[i], content, batch.EncoderVersion, AttributesOf(batch, i), cancellationToken);
         }, cancellationToken);
 
         var toIndex = new List<int>(fresh.Count + unchanged.Count);
@@ -210,6 +219,10 @@ internal sealed partial class ItemImportGrain(
         return changed.Sum();
     }
 
+    /// <summary>Item <paramref name="i"/>'s attributes as stored: null for none.</summary>
+    private static ItemAttributes? AttributesOf(ItemImportBatch batch, int i) =>
+        batch.Attributes?[i] is { } attributes && attributes != ItemAttributes.None ? attributes : null;
+
     /// <summary>Every check <see cref="IItemMaintenance.ImportAsync"/> makes, for the whole batch, before anything is stored.</summary>
     private void Validate(ItemImportBatch batch)
     {
@@ -223,10 +236,10 @@ internal sealed partial class ItemImportGrain(
         }
         var count = batch.ItemIds.Length;
         var dimension = encoder.Dimension;
-        if (batch.Texts.Length != count || batch.Contents.Length != (long)count * dimension)
+        if (batch.Texts.Length != count || batch.Contents.Length != (long)count * dimension || (batch.Attributes is { } given && given.Length != count))
         {
             throw new ArgumentException(
-                $"A batch of {count} items needs {count} texts and {count} × {dimension} content values; got {batch.Texts.Length} texts and {batch.Contents.Length} values.",
+                $"A batch of {count} items needs {count} texts, {count} × {dimension} content values and, when given, {count} attributes; got {batch.Texts.Length} texts, {batch.Contents.Length} values and {batch.Attributes?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no"} attributes.",
                 nameof(batch));
         }
         var seen = new HashSet<string>(count, StringComparer.Ordinal);
@@ -234,6 +247,10 @@ internal sealed partial class ItemImportGrain(
         {
             var itemId = batch.ItemIds[i];
             var problem = ItemValidation.CheckId(itemId, "itemId") ?? ItemValidation.CheckText(batch.Texts[i], itemOptions.Value.MaxTextLength);
+            if (problem is null && ItemValidation.CheckAttributes(batch.Attributes?[i]) is { } bad)
+            {
+                problem = $"{bad.Field}: {bad.Problem}";
+            }
             if (problem is null && !seen.Add(itemId))
             {
                 problem = "the item appears twice in the batch.";

@@ -22,8 +22,8 @@ internal interface IItemMaintenance : IGrainWithStringKey
     /// <summary>
     /// Bulk import: sets the text with a content embedding computed elsewhere by the encoder
     /// <paramref name="encoderVersion"/> (which must be this silo's), computes the item embedding and indexes it,
-    /// without running the encoder. Returns once the item is searchable.
+    /// without running the encoder, with <paramref name="attributes"/> (null: none). Returns once the item is searchable.
     /// </summary>
     [Alias("Import")]
-    Task<ItemView> ImportAsync(string text, float[] content, string encoderVersion, CancellationToken cancellationToken = default);
+    Task<ItemView> ImportAsync(string text, float[] content, string encoderVersion, ItemAttributes? attributes = null, CancellationToken cancellationToken = default);
 }

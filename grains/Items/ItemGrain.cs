@@ -129,9 +129,11 @@ internal sealed partial class ItemGrain(
             ? new ItemEmbeddings(ItemId, state.State.Content!, state.State.Item!, state.State.EncoderVersion!, state.State.ModelVersion!)
             : null;
 
-    public async Task<ItemView> ImportAsync(string text, float[] content, string encoderVersion, CancellationToken cancellationToken = default)
+    public async Task<ItemView> ImportAsync(string text, float[] content, string encoderVersion, ItemAttributes? attributes = null, CancellationToken cancellationToken = default)
     {
         ItemValidation.ThrowIfInvalidText(text, itemOptions.Value.MaxTextLength);
+        ItemValidation.ThrowIfInvalidAttributes(attributes);
+        var stored = attributes == ItemAttributes.None ? null : attributes;
         ArgumentNullException.ThrowIfNull(content);
         if (encoderVersion != encoder.ModelVersion)
         {
@@ -142,18 +144,18 @@ internal sealed partial class ItemGrain(
             throw new ArgumentException($"The content embedding has {content.Length} values or a non-finite one; expected {encoder.Dimension} finite values.", nameof(content));
         }
         if (await IsLiveAsync() && state.State.Text == text && state.State.EncoderVersion == encoderVersion
-            && state.State.Attributes is null && state.State.Content.AsSpan().SequenceEqual(content))
+            && ItemValidation.SameAttributes(state.State.Attributes, stored) && state.State.Content.AsSpan().SequenceEqual(content))
         {
             // Imported before (activation already aligned it with the model): only make sure the shard has it.
             await IndexAsync();
         }
         else
         {
-            state.State.Attributes = null;
+            state.State.Attributes = stored;
             state.State.Deleted = false;
             await StoreAndIndexAsync(text, content, encoderVersion, cancellationToken);
         }
-        return new ItemView(ItemId, text);
+        return View();
     }
 
     private async Task EncodeAndIndexAsync(string text, CancellationToken cancellationToken)

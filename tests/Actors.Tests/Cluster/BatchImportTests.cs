@@ -76,6 +76,47 @@ public sealed class BatchImportTests(ImportClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Imported_attributes_are_stored_filter_answers_and_a_changed_one_goes_through_the_item_grain()
+    {
+        var (items, contents, version) = await CatalogAsync(600, seed: 7);
+        var attributes = items.Select(i => (ItemAttributes?)(i.Index % 3 == 0
+            ? new ItemAttributes(Category: ["Lab", i.Index % 2 == 0 ? "Glass" : "Steel"], Price: i.Index, Tags: i.Index % 60 == 0 ? ["sale"] : null)
+            : null)).ToArray();
+        var importer = new CatalogImporter(Client) { BatchSize = 250 };
+
+        Assert.Equal(new ItemImportResult(items.Length, 0, 0, items.Length), await importer.ImportPrecomputedAsync(items, contents, attributes, version));
+        Assert.Equivalent(attributes[6], (await Client.GetGrain<IItemGrain>(items[6].Id).GetAsync())!.Attributes, strict: true);
+        Assert.Equal(ItemAttributes.None, (await Client.GetGrain<IItemGrain>(items[1].Id).GetAsync())!.Attributes);
+        var sale = new ItemFilter(CategoryPrefix: ["Lab"], Tags: ["sale"]);
+        var similar = await Client.GetGrain<IRetrievalGrain>(0).SimilarAsync(items[1].Id, 100, sale);
+        Assert.Equal(
+            items.Where(i => attributes[i.Index] is { Tags: ["sale"] }).Select(i => i.Id).Order(),
+            similar!.Items.Select(i => i.ItemId).Where(id => id.StartsWith(items[0].Id[..^6], StringComparison.Ordinal)).Order());
+
+        // The same attributes again: nothing to do. Another price for one item: that item through its grain.
+        Assert.Equal(new ItemImportResult(0, items.Length, 0, 0), await importer.ImportPrecomputedAsync(items, contents, attributes, version));
+        attributes[0] = attributes[0]! with { Price = 999 };
+        var changed = await importer.ImportPrecomputedAsync(items, contents, attributes, version);
+        Assert.Equal((items.Length - 1, 1), (changed.Unchanged, changed.Updated));
+        Assert.Equal(999, (await Client.GetGrain<IItemGrain>(items[0].Id).GetAsync())!.Attributes?.Price);
+    }
+
+    [Fact]
+    public async Task A_bad_attribute_anywhere_refuses_the_whole_import_naming_the_item_and_the_field()
+    {
+        var (items, contents, version) = await CatalogAsync(300, seed: 8);
+        var attributes = new ItemAttributes?[items.Length];
+        attributes[250] = new ItemAttributes(Price: -1);
+        var countBefore = await CountAsync();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => new CatalogImporter(Client) { BatchSize = 100 }.ImportPrecomputedAsync(items, contents, attributes, version));
+
+        Assert.Contains($"Item 250 ('{items[250].Id}'), price", error.Message, StringComparison.Ordinal);
+        Assert.Equal(countBefore, await CountAsync());
+        Assert.Null(await Client.GetGrain<IItemGrain>(items[0].Id).GetAsync());
+    }
+
+    [Fact]
     public async Task Importing_the_same_items_twice_changes_nothing()
     {
         var (items, contents, version) = await CatalogAsync(700, seed: 2);
