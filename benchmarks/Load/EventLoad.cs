@@ -125,6 +125,7 @@ internal static class EventLoad
         LoadHarness.Log($"events one per message: {singleRate:F0}/s at most");
         var pacedWindow = CpuWindow.Start();
         var pausedBefore = GC.GetTotalPauseDuration();
+        using var gc = new GcWatch();
         var paced = await PacedDelaysAsync(cluster, rest, singleRate / 2, settings.Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(15),
             () => Interlocked.Read(ref applied), on => Volatile.Write(ref recordDelays, on));
         double[] delaySample;
@@ -136,7 +137,10 @@ internal static class EventLoad
         var (_, pacedCollections) = pacedWindow.Stop();
         var pacedPause = (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds;
         var lastPause = GC.GetGCMemoryInfo(GCKind.Any).PauseDurations.ToArray().Max().TotalMilliseconds;
-        LoadHarness.Log($"events at half rate ({singleRate / 2:F0}/s): {paced} applied, delay p50 {Stats.Median(delaySample):F1} ms, p90 {Stats.Percentile(delaySample, 90):F1} ms, p99 {delayP99:F1} ms, max {delaySample.Max():F1} ms; collections {pacedCollections}, GC pauses {pacedPause:F0} ms in all, the last {lastPause:F1} ms");
+        gc.Dispose();
+        var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
+        var collectionsMs = gc.CollectionsMs;
+        LoadHarness.Log($"events at half rate ({singleRate / 2:F0}/s): {paced} applied, delay p50 {Stats.Median(delaySample):F1} ms, p90 {Stats.Percentile(delaySample, 90):F1} ms, p99 {delayP99:F1} ms, max {delaySample.Max():F1} ms; collections {pacedCollections}, GC pauses {pacedPause:F0} ms in all, the last {lastPause:F1} ms, the longest collection {(collectionsMs.Length == 0 ? 0 : collectionsMs.Max()):F1} ms; {gc.AllocatedBytes / 1e3 / Math.Max(paced, 1):F1} KB allocated per event, most by {gc.TopAllocations(3)}; the last young collection promoted {ephemeral.PromotedBytes / 1e6:F1} MB of a {ephemeral.HeapSizeBytes / 1e9:F1} GB heap");
 
         // The raw library: the serving user embedding updated in-process for the same sequences.
         var serving = modelPath is null ? ServingModel.Content : ServingModel.Load(modelPath, RepositoryPaths.Root);
@@ -185,6 +189,11 @@ internal static class EventLoad
             ["half_rate_gc_collections_gen0_gen1_gen2"] = pacedCollections,
             ["half_rate_gc_pause_ms"] = Stats.Round(pacedPause, 1),
             ["half_rate_last_gc_pause_ms"] = Stats.Round(lastPause, 1),
+            ["half_rate_longest_collection_ms"] = Stats.Round(collectionsMs.Length == 0 ? 0 : collectionsMs.Max(), 1),
+            ["half_rate_allocated_kb_per_event"] = Stats.Round(gc.AllocatedBytes / 1e3 / Math.Max(paced, 1), 1),
+            ["half_rate_top_allocations"] = gc.TopAllocations(3),
+            ["half_rate_last_young_gc_promoted_mb"] = Stats.Round(ephemeral.PromotedBytes / 1e6, 1),
+            ["half_rate_heap_gb"] = Stats.Round(ephemeral.HeapSizeBytes / 1e9, 2),
         };
         return new Result(Stats.Round(rate, 0), Stats.Round(cpuPerEvent / rawPerUpdate, 2), Stats.Round(delayP99), details);
     }

@@ -91,6 +91,9 @@ internal static class LoadHarness
                 report["recommend_p99_ms"] = retrieval.P99;
                 report["recall_at_10_vs_exact"] = retrieval.Recall;
                 report["import_items_per_second"] = retrieval.ImportItemsPerSecond;
+                report["recommend_filtered_broad_p99_ms"] = retrieval.FilteredBroadP99Ms;
+                report["recommend_filtered_selective_p99_ms"] = retrieval.FilteredSelectiveP99Ms;
+                report["filtered_recall_at_10_vs_exact"] = retrieval.FilteredRecall;
                 details[string.Create(System.Globalization.CultureInfo.InvariantCulture, $"retrieval_{size}")] = retrieval.Details;
             }
         }

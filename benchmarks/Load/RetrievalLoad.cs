@@ -14,7 +14,8 @@ namespace Actors.Benchmarks.Load;
 /// <summary>
 /// Recommendation latency and throughput on a 2-silo cluster over a synthetic catalog of realistic embeddings, measured
 /// from the client, and the recall@10 of those answers against an exact search over every item embedding computed
-/// locally; the catalog is loaded with the batch import (<see cref="CatalogImporter.ImportPrecomputedAsync"/>). Both are
+/// locally; the catalog is loaded with the batch import (<c>CatalogImporter.ImportPrecomputedAsync</c>), attributes included.
+/// Filtered recommendations are timed the same way, a broad and a selective filter. Both are
 /// set against the raw library in the same run: one <see cref="HnswVectorIndex"/> (native USearch, no Orleans) over the
 /// same item vectors with the shards' index settings, bulk-added and queried by the same number of callers.
 /// </summary>
@@ -34,6 +35,14 @@ internal static class RetrievalLoad
 
         /// <summary>p99 latency of a recommendation with 8 concurrent callers, from the client.</summary>
         public double RecommendConcurrentP99Ms { get; init; }
+
+        /// <summary>p99 latency of a filtered recommendation, one caller: the broad filter (about 9 % of the items pass) and the selective one (0.5 %).</summary>
+        public double FilteredBroadP99Ms { get; init; }
+
+        public double FilteredSelectiveP99Ms { get; init; }
+
+        /// <summary>The lower of the two filters' index recall@10 against an exact search over the items that pass.</summary>
+        public double FilteredRecall { get; init; }
 
         /// <summary>Items per second through the batch import (stored, indexed, durable).</summary>
         public double ImportItemsPerSecond { get; init; }
@@ -57,7 +66,7 @@ internal static class RetrievalLoad
         await using var cluster = await BenchCluster.StartAsync(2, clusterSettings);
 
         // The batch import, durability included (batch records, snapshots as they fall due).
-        var (importItems, importContents) = catalog.ForImport();
+        var (importItems, importContents, importAttributes) = catalog.ForImport();
         var nextLog = catalog.Count / 10;
         var progress = new Progress(p =>
         {
@@ -69,7 +78,7 @@ internal static class RetrievalLoad
         });
         var importer = new CatalogImporter(cluster.Client) { BatchSize = ImportBatch };
         var importStarted = Stopwatch.GetTimestamp();
-        var imported = await importer.ImportPrecomputedAsync(importItems, importContents, encoderVersion, progress);
+        var imported = await importer.ImportPrecomputedAsync(importItems, importContents, importAttributes, encoderVersion, progress);
         var importSeconds = Stopwatch.GetElapsedTime(importStarted).TotalSeconds;
         var indexed = await cluster.Client.GetGrain<IRetrievalGrain>(0).CountItemsAsync();
         var importRate = catalog.Count / importSeconds;
@@ -173,6 +182,19 @@ internal static class RetrievalLoad
         var indexRecall = Enumerable.Range(0, userIds.Length).Average(j => RecallOf(exact[j], indexAnswers[j]));
         LoadHarness.Log($"recall@10 vs exact: {recall:F4} served (vs the exact served score), {indexRecall:F4} the index's own top-10 (vs the exact cosine)");
 
+        // Filtered recommendations, one caller: a broad filter (one department of ten, available only: about 9 % of the
+        // items) and a selective one (the rare tag: 0.5 %). Every answer is checked against the filter and its length
+        // against k; the index's own filtered top-10 against an exact search over the items that pass.
+        var filteredQueries = Math.Min(settings.Queries, 1000);
+        var broad = await FilteredAsync(retrieval, silos, userIds, profileOf, catalog, vectors, dimension,
+            new ItemFilter(CategoryPrefix: ["Science", "Dept 3"], AvailableOnly: true), filteredQueries, settings.WarmupQueries);
+        var selective = await FilteredAsync(retrieval, silos, userIds, profileOf, catalog, vectors, dimension,
+            new ItemFilter(Tags: [SyntheticCatalog.RareTag]), filteredQueries, settings.WarmupQueries);
+        foreach (var (name, f) in new[] { ("broad", broad), ("selective", selective) })
+        {
+            LoadHarness.Log($"recommend filtered, {name} ({f.Share:P2} of the items pass): p50 {f.P50:F2} ms, p99 {f.P99:F2} ms, full answers {f.FullAnswers:P1}, {f.Violations} items outside the filter, index recall@10 {f.IndexRecall:F4}");
+        }
+
         // The raw library: one index of the same vectors, the same settings, bulk-added, then the same queries.
         var raw = RawUsearch.Measure(catalog.Ids, vectors, dimension, hnsw, ImportBatch, profileOf, excluded, exact, settings.Queries, Callers);
         var qpsVsRaw = clusterQps / raw.QueriesPerSecond;
@@ -226,14 +248,85 @@ internal static class RetrievalLoad
             ["local_exact_search_p50_ms"] = Stats.Round(Stats.Median(exactMs)),
             ["recall_min"] = Stats.Round(recalls.Min()),
             ["index_recall_at_10_vs_exact"] = Stats.Round(indexRecall, 4),
+            ["filtered_queries"] = filteredQueries,
         };
+        foreach (var (name, f) in new[] { ("broad", broad), ("selective", selective) })
+        {
+            details[$"filtered_{name}_filter"] = f.Filter;
+            details[$"filtered_{name}_share"] = Stats.Round(f.Share, 4);
+            details[$"filtered_{name}_p50_ms"] = Stats.Round(f.P50);
+            details[$"filtered_{name}_p99_ms"] = Stats.Round(f.P99);
+            details[$"filtered_{name}_p99_vs_unfiltered"] = Stats.Round(f.P99 / p99);
+            details[$"filtered_{name}_full_answers"] = Stats.Round(f.FullAnswers, 4);
+            details[$"filtered_{name}_items_outside_filter"] = f.Violations;
+            details[$"filtered_{name}_index_recall_at_10_vs_exact"] = Stats.Round(f.IndexRecall, 4);
+        }
         return new Result(Stats.Round(p50), Stats.Round(p99), Stats.Round(recall, 4), details)
         {
             RecommendQpsVsRawUsearch = Stats.Round(qpsVsRaw),
             RecommendConcurrentP99Ms = Stats.Round(concurrentP99),
             ImportItemsPerSecond = Stats.Round(importRate, 0),
             RawUsearchAddItemsPerSecond = Stats.Round(raw.AddItemsPerSecond, 0),
+            FilteredBroadP99Ms = Stats.Round(broad.P99),
+            FilteredSelectiveP99Ms = Stats.Round(selective.P99),
+            FilteredRecall = Stats.Round(Math.Min(broad.IndexRecall, selective.IndexRecall), 4),
         };
+    }
+
+    /// <summary>One filter's figures: the share of the catalog that passes, latency, answers of k items, items outside it, index recall.</summary>
+    private sealed record FilteredFigures(string Filter, double Share, double P50, double P99, double FullAnswers, int Violations, double IndexRecall);
+
+    private static async Task<FilteredFigures> FilteredAsync(
+        IRetrievalGrain retrieval, ISiloSearchGrain[] silos, string[] userIds, UserProfile[] profiles, SyntheticCatalog catalog,
+        float[] vectors, int dimension, ItemFilter filter, int queries, int warmup)
+    {
+        var passing = Enumerable.Range(0, catalog.Count).Where(i => filter.Matches(catalog.Attributes[i])).ToArray();
+        var passes = passing.Select(i => catalog.Ids[i]).ToHashSet(StringComparer.Ordinal);
+        var options = new RecommendOptions(filter);
+        for (var q = 0; q < warmup; q++)
+        {
+            await retrieval.RecommendAsync(userIds[q % userIds.Length], K, options);
+        }
+        var latencies = new List<double>(queries);
+        int full = 0, violations = 0;
+        for (var q = 0; q < queries; q++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            var answer = await retrieval.RecommendAsync(userIds[q % userIds.Length], K, options);
+            latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            full += answer.Items.Length == K ? 1 : 0;
+            violations += answer.Items.Count(i => !passes.Contains(i.ItemId));
+        }
+
+        // The index's own filtered top-10 (every silo's search, merged) against the exact top-10 of the passing items.
+        var got = new string[profiles.Length][];
+        for (var j = 0; j < profiles.Length; j++)
+        {
+            var answers = await Task.WhenAll(silos.Select(s => s.SearchAsync(profiles[j].Embedding!, K, profiles[j].SeenItems, [], filter: filter)));
+            got[j] = [.. answers.SelectMany(a => a.Hits).OrderByDescending(h => h.Score).Take(K).Select(h => h.ItemId)];
+        }
+        var recalls = new double[profiles.Length];
+        Parallel.For(0, profiles.Length, j =>
+        {
+            var seen = profiles[j].SeenItems.ToHashSet(StringComparer.Ordinal);
+            var top = new TopK(K);
+            foreach (var i in passing)
+            {
+                if (!seen.Contains(catalog.Ids[i]))
+                {
+                    top.Add(catalog.Ids[i], TensorPrimitives.Dot(profiles[j].Embedding!, vectors.AsSpan(i * dimension, dimension)));
+                }
+            }
+            recalls[j] = RecallOf(top.ToArray(), got[j]);
+        });
+        var described = string.Join(", ", new[]
+        {
+            filter.CategoryPrefix is { } category ? $"category {string.Join(" > ", category)}" : null,
+            filter.AvailableOnly ? "available" : null,
+            filter.Tags is { } tags ? $"tags {string.Join(", ", tags)}" : null,
+        }.Where(p => p is not null));
+        return new FilteredFigures(described, passing.Length / (double)catalog.Count, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99),
+            full / (double)queries, violations, recalls.Average());
     }
 
     /// <summary>

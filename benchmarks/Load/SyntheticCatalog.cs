@@ -11,15 +11,26 @@ namespace Actors.Benchmarks.Load;
 /// A catalog larger than the sample whose content embeddings look like real ones: the 4,385 real Scientific items
 /// first, then synthetic items each drawn around a real item's content embedding (mixed a little with a second real
 /// item, plus small Gaussian noise, renormalised), with that item's text. Contents are kept in one flat array.
+/// Every item carries shop attributes for the filtered queries: a category "Science &gt; Dept d" of ten, available nine
+/// times in ten, a price, and the tag "rare" on one item in 200.
 /// </summary>
 internal sealed class SyntheticCatalog
 {
     private readonly float[] _contents;
 
-    private SyntheticCatalog(string[] ids, string[] texts, float[] contents, int dimension)
+    /// <summary>Departments of the synthetic category path; one filter keeps one of them.</summary>
+    public const int Departments = 10;
+
+    /// <summary>The tag one item in <see cref="RareEvery"/> carries: a filter on it keeps 0.5 % of the catalog.</summary>
+    public const string RareTag = "rare";
+
+    public const int RareEvery = 200;
+
+    private SyntheticCatalog(string[] ids, string[] texts, float[] contents, int dimension, ItemAttributes[] attributes)
     {
         Ids = ids;
         Texts = texts;
+        Attributes = attributes;
         _contents = contents;
         Dimension = dimension;
     }
@@ -27,6 +38,8 @@ internal sealed class SyntheticCatalog
     public string[] Ids { get; }
 
     public string[] Texts { get; }
+
+    public ItemAttributes[] Attributes { get; }
 
     public int Dimension { get; }
 
@@ -36,7 +49,7 @@ internal sealed class SyntheticCatalog
     public float[] Content(int i) => _contents.AsSpan(i * Dimension, Dimension).ToArray();
 
     /// <summary>Every item as the importer takes it: id and text, and a view (no copy) of its content embedding.</summary>
-    public (IReadOnlyList<CatalogItem> Items, IReadOnlyList<ReadOnlyMemory<float>> Contents) ForImport()
+    public (IReadOnlyList<CatalogItem> Items, IReadOnlyList<ReadOnlyMemory<float>> Contents, IReadOnlyList<ItemAttributes?> Attributes) ForImport()
     {
         var items = new CatalogItem[Count];
         var contents = new ReadOnlyMemory<float>[Count];
@@ -45,7 +58,7 @@ internal sealed class SyntheticCatalog
             items[i] = new CatalogItem(i, Ids[i], Texts[i]);
             contents[i] = _contents.AsMemory(i * Dimension, Dimension);
         }
-        return (items, contents);
+        return (items, contents, Attributes);
     }
 
     /// <summary>Every item embedding (the serving model's item tower over each content), row-major in catalog order.</summary>
@@ -96,7 +109,25 @@ internal sealed class SyntheticCatalog
                 texts[i] = dataset.Items[source].Text;
             }
         });
-        return new SyntheticCatalog(ids, texts, flat, dimension);
+        return new SyntheticCatalog(ids, texts, flat, dimension, ShopAttributes(count, seed));
+    }
+
+    /// <summary>The attributes of items 0..count-1, seeded: department, availability, price and the rare tag drawn independently.</summary>
+    private static ItemAttributes[] ShopAttributes(int count, int seed)
+    {
+        var random = new Random(seed + 7919);
+        var departments = Enumerable.Range(0, Departments).Select(d => new[] { "Science", string.Create(CultureInfo.InvariantCulture, $"Dept {d}") }).ToArray();
+        string[] rare = [RareTag];
+        var attributes = new ItemAttributes[count];
+        for (var i = 0; i < count; i++)
+        {
+            attributes[i] = new ItemAttributes(
+                Category: departments[random.Next(Departments)],
+                Available: random.Next(10) != 0,
+                Price: Math.Round(1 + (random.NextDouble() * 499), 2),
+                Tags: random.Next(RareEvery) == 0 ? rare : null);
+        }
+        return attributes;
     }
 
     /// <summary>Item embeddings (<see cref="ItemVectors"/>) in an exact index, for recall.</summary>

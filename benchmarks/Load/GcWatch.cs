@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Tracing;
+using System.Globalization;
+
+namespace Actors.Benchmarks.Load;
+
+/// <summary>
+/// What the garbage collector did while a phase ran, from the runtime's own events in this process: the time of each
+/// collection (GCStart to GCEnd, suspension excluded) and the allocations, sampled by type every 100 KB
+/// (GCAllocationTick). The freshness tail is collections; this says how long they were and what fed them.
+/// </summary>
+internal sealed class GcWatch : EventListener
+{
+    private const int GcStart = 1, GcEnd = 2, AllocationTick = 10;
+    private const EventKeywords GcKeyword = (EventKeywords)0x1;
+
+    private readonly ConcurrentDictionary<string, long> _allocated = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<double> _collections = new();
+    private long _startedTicks;
+
+    /// <summary>Bytes allocated during the phase (the sum of the sampled ticks: exact to 100 KB per type).</summary>
+    public long AllocatedBytes => _allocated.Values.Sum();
+
+    /// <summary>The collections' durations in milliseconds, suspension excluded.</summary>
+    public double[] CollectionsMs => [.. _collections];
+
+    /// <summary>The <paramref name="count"/> types that were allocated the most, with their megabytes.</summary>
+    public string TopAllocations(int count) => string.Join(", ", _allocated.OrderByDescending(a => a.Value).Take(count)
+        .Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Key} {a.Value / 1e6:F0} MB")));
+
+    protected override void OnEventSourceCreated(EventSource eventSource)
+    {
+        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(eventSource, EventLevel.Verbose, GcKeyword);
+        }
+    }
+
+    protected override void OnEventWritten(EventWrittenEventArgs eventData)
+    {
+        switch (eventData.EventId)
+        {
+            case GcStart:
+                _startedTicks = eventData.TimeStamp.Ticks;
+                break;
+            case GcEnd when _startedTicks != 0:
+                _collections.Enqueue((eventData.TimeStamp.Ticks - _startedTicks) / (double)TimeSpan.TicksPerMillisecond);
+                break;
+            case AllocationTick when eventData.PayloadNames is { } names:
+                var type = names.IndexOf("TypeName") is var t and >= 0 ? eventData.Payload![t] as string ?? "?" : "?";
+                var amount = Convert.ToInt64(eventData.Payload![names.IndexOf("AllocationAmount64")], CultureInfo.InvariantCulture);
+                _allocated.AddOrUpdate(type, amount, (_, sum) => sum + amount);
+                break;
+        }
+    }
+}
