@@ -83,12 +83,14 @@ public sealed record ItemFilter(
 /// <summary>
 /// How a user's recommendations are made: the items they may hold (<see cref="Filter"/>), and which of the user's
 /// interactions leave their items out (<see cref="ExcludeTypes"/>: event types, e.g. ["purchase"]; null: every item of
-/// the history, as always; empty: none).
+/// the history, as always; empty: none), and whether each item says which history item it is closest to
+/// (<see cref="Reasons"/>: one more call to every silo per answer; false skips it, for bulk runs that do not show them).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.RecommendOptions")]
 public sealed record RecommendOptions(
     [property: Id(0)] ItemFilter? Filter = null,
-    [property: Id(1)] string[]? ExcludeTypes = null);
+    [property: Id(1)] string[]? ExcludeTypes = null,
+    [property: Id(2)] bool Reasons = true);
 
 /// <summary>The text built from attributes when an item is written without one.</summary>
 public static class ItemText

@@ -50,8 +50,12 @@ internal static partial class ActorsCommandLine
                 result.AddError($"--concurrency must be in 1..{MaxConcurrency}; got {value}.");
             }
         });
+        var noReasons = new Option<bool>("--no-reasons")
+        {
+            Description = "Leave out which history item each recommendation is closest to (saves one call to every silo per user).",
+        };
         var k = KOption();
-        var command = new Command("recommend", "Show a user's recommendations, or write many users' as JSON lines.") { user, users, k, output, concurrency };
+        var command = new Command("recommend", "Show a user's recommendations, or write many users' as JSON lines.") { user, users, k, output, concurrency, noReasons };
         command.Validators.Add(result =>
         {
             var one = result.GetResult(user) is not null;
@@ -66,23 +70,25 @@ internal static partial class ActorsCommandLine
             }
         });
         command.SetAction((parse, ct) => parse.GetValue(users) is { } file
-            ? RecommendManyAsync(parse, file, parse.GetValue(k), parse.GetValue(concurrency), parse.GetValue(output), ct)
+            ? RecommendManyAsync(parse, file, parse.GetValue(k), parse.GetValue(concurrency), parse.GetValue(output), Options(parse.GetValue(noReasons)), ct)
             : RunAsync(parse, async client =>
             {
                 var userId = parse.GetRequiredValue(user)!;
-                var result = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, parse.GetValue(k), cancellationToken: ct);
+                var result = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, parse.GetValue(k), Options(parse.GetValue(noReasons)), ct);
                 var model = result.ModelVersion is null ? "" : $", model {result.ModelVersion}{(result.Experiment is null ? "" : $" in experiment {result.Experiment}")}";
                 WriteItems($"Recommendations for {userId} ({result.Source}{model})", result.Items);
             }, ct));
         return command;
     }
 
+    private static RecommendOptions? Options(bool noReasons) => noReasons ? new RecommendOptions(Reasons: false) : null;
+
     /// <summary>
     /// <c>recommend --users</c>: standard output (or <paramref name="output"/>) holds the JSON lines only; failures,
     /// the count of failed users and progress (when standard error is a terminal) go to standard error. Exits 1 when
     /// any user failed.
     /// </summary>
-    private static Task<int> RecommendManyAsync(ParseResult parse, string usersFile, int k, int concurrency, FileInfo? output, CancellationToken cancellationToken)
+    private static Task<int> RecommendManyAsync(ParseResult parse, string usersFile, int k, int concurrency, FileInfo? output, RecommendOptions? options, CancellationToken cancellationToken)
     {
         var errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return RunAsync(parse, async client =>
@@ -92,7 +98,7 @@ internal static partial class ActorsCommandLine
                 ? new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false))
                 : new StreamWriter(output.FullName, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
             var progress = Console.IsErrorRedirected ? null : ProgressOnStandardError();
-            var result = await new BulkRecommender(client, k, concurrency).RunAsync(UserIds.ReadAsync(input, cancellationToken), writer, progress, cancellationToken);
+            var result = await new BulkRecommender(client, k, concurrency, options).RunAsync(UserIds.ReadAsync(input, cancellationToken), writer, progress, cancellationToken);
             if (progress is not null)
             {
                 await Console.Error.WriteLineAsync();

@@ -15,7 +15,7 @@ internal readonly record struct BulkRecommendResult(int Users, int Failed);
 /// answers pile up, and memory stays the same for a million users as for ten. A user whose query fails gets an error
 /// line and the run goes on.
 /// </summary>
-internal sealed class BulkRecommender(IClusterClient client, int k, int concurrency)
+internal sealed class BulkRecommender(IClusterClient client, int k, int concurrency, RecommendOptions? options = null)
 {
     /// <summary>Lines the window holds per concurrent query: room for the queries behind a slow one to go on.</summary>
     public const int WindowPerQuery = 4;
@@ -96,7 +96,7 @@ internal sealed class BulkRecommender(IClusterClient client, int k, int concurre
             {
                 return Error(userId, problem);
             }
-            var result = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, k, cancellationToken: cancellationToken);
+            var result = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, k, options, cancellationToken);
             var line = new UserRecommendationsLine(userId, result.Items, result.Source, result.Partial, result.ModelVersion, result.Experiment);
             return new Line(JsonSerializer.Serialize(line, BulkRecommendationsJsonContext.Lines.UserRecommendationsLine), Failed: false);
         }

@@ -69,7 +69,7 @@ internal sealed class RetrievalGrain(
             cancellationToken.ThrowIfCancellationRequested();
             result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial), profile.ModelVersion);
         }
-        if (result.Source == "embedding")
+        if (result.Source == "embedding" && options?.Reasons != false)
         {
             result = result with { Items = await WithReasonsAsync(result.Items, profile.SeenItems, slot, cancellationToken) };
         }

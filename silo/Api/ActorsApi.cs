@@ -185,16 +185,17 @@ internal static class ActorsApi
 
     private static async Task<Results<Ok<RecommendationsResponse>, ValidationProblem>> GetRecommendationsAsync(
         string userId, string? k, string? category, string? available, string? minPrice, string? maxPrice, string[]? tag, string[]? exclude, string[]? excludeTypes,
-        IClusterClient client, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+        string? reasons, IClusterClient client, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
         var badK = RequestValidation.ValidateK(k, api.Value.MaxK, out var count);
         var badFilter = RequestValidation.ValidateFilter(category, available, minPrice, maxPrice, tag, exclude, out var filter);
-        if ((RequestValidation.ValidateId(userId, "userId") ?? badK ?? badFilter) is { } invalid)
+        var badReasons = RequestValidation.ValidateFlag(reasons, "reasons", defaultValue: true, out var withReasons);
+        if ((RequestValidation.ValidateId(userId, "userId") ?? badK ?? badFilter ?? badReasons) is { } invalid)
         {
             return invalid;
         }
         var types = RequestValidation.ExcludeTypes(excludeTypes);
-        var options = filter is null && types is null ? null : new RecommendOptions(filter, types);
+        var options = filter is null && types is null && withReasons ? null : new RecommendOptions(filter, types, withReasons);
         var recommendations = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(userId, count, options, cancellationToken);
         return TypedResults.Ok(new RecommendationsResponse(
             userId, ToResponse(recommendations.Items, api.Value.AnswerTextLength), recommendations.Source, recommendations.Partial,

@@ -34,6 +34,15 @@ internal static class RequestValidation
         return null;
     }
 
+    /// <summary>A true/false query parameter <paramref name="field"/>, <paramref name="defaultValue"/> when absent.</summary>
+    public static ValidationProblem? ValidateFlag(string? value, string field, bool defaultValue, out bool flag)
+    {
+        flag = defaultValue;
+        return value is null || bool.TryParse(value, out flag)
+            ? null
+            : ValidationErrors.One(field, $"{field} must be true or false; got '{ApiProblems.Quote(value)}'.");
+    }
+
     /// <summary>A text (or a title to build it from) within the limits, and attributes each within theirs.</summary>
     public static ValidationProblem? Validate(ItemRequest item, int maxTextLength)
     {

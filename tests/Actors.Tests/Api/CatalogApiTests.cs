@@ -91,6 +91,27 @@ public sealed class CatalogApiTests(BoundarySiloFactory silo) : IClassFixture<Bo
         Assert.Contains(silo.Seeded[1].Id, viewedToo.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()));
     }
 
+    [Fact]
+    public async Task Reasons_are_given_unless_reasons_is_false_and_another_value_is_a_400()
+    {
+        var user = Fresh("user");
+        using var events = await _http.PostAsJsonAsync(Url("/events"), new { eventId = Fresh("e"), userId = user, itemId = silo.Seeded[2].Id });
+        Assert.Equal(HttpStatusCode.Accepted, events.StatusCode);
+        await Eventually.MatchesAsync(
+            () => _http.GetFromJsonAsync<JsonElement>(Url($"/users/{user}/recommendations?k=3")),
+            r => r.GetProperty("source").GetString() == "embedding", "an embedding answer");
+
+        var withReasons = await _http.GetFromJsonAsync<JsonElement>(Url($"/users/{user}/recommendations?k=3"));
+        Assert.All(withReasons.GetProperty("items").EnumerateArray(), i => Assert.Equal(silo.Seeded[2].Id, i.GetProperty("because").GetProperty("itemId").GetString()));
+        var without = await _http.GetFromJsonAsync<JsonElement>(Url($"/users/{user}/recommendations?k=3&reasons=false"));
+        Assert.Equal(
+            withReasons.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()),
+            without.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()));
+        Assert.All(without.GetProperty("items").EnumerateArray(), i => Assert.Equal(JsonValueKind.Null, i.GetProperty("because").ValueKind));
+        var problem = await AssertProblemAsync(await _http.GetAsync(Url($"/users/{user}/recommendations?reasons=maybe")), HttpStatusCode.BadRequest, "reasons");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("reasons", out _), problem.ToString());
+    }
+
     [Theory]
     [InlineData("available=maybe", "available")]
     [InlineData("minPrice=-1", "minPrice")]

@@ -48,6 +48,11 @@ public sealed class BulkRecommendTests(BulkRecommendTests.Silo silo) : IClassFix
         Assert.True(fileExitCode == 0, $"exit code {fileExitCode}; output:\n{fileOutput}");
         Assert.Equal("", fileOutput);
         await AssertLinesAnswerAsync(users, await File.ReadAllLinesAsync(lines));
+
+        // Without reasons: the same items, none saying which history item it is closest to.
+        var (plainExitCode, plain) = await ClientProcess.RunAsync(TimeSpan.FromSeconds(120), "recommend", "--users", file, "-k", K.ToString(CultureInfo.InvariantCulture), "--no-reasons", "--gateway", Gateway);
+        Assert.True(plainExitCode == 0, $"exit code {plainExitCode}; output:\n{plain}");
+        await AssertLinesAnswerAsync(users, plain.Split('\n', StringSplitOptions.RemoveEmptyEntries), reasons: false);
     }
 
     /// <summary>30 ids: 10 users with a history (the first of them twice), 19 the cluster has never seen.</summary>
@@ -74,7 +79,7 @@ public sealed class BulkRecommendTests(BulkRecommendTests.Silo silo) : IClassFix
         return users;
     }
 
-    private async Task AssertLinesAnswerAsync(string[] users, string[] lines)
+    private async Task AssertLinesAnswerAsync(string[] users, string[] lines, bool reasons = true)
     {
         Assert.Equal(users.Length, lines.Length);
         for (var i = 0; i < users.Length; i++)
@@ -91,6 +96,9 @@ public sealed class BulkRecommendTests(BulkRecommendTests.Silo silo) : IClassFix
             var items = root.GetProperty("items").EnumerateArray().ToArray();
             Assert.Equal(expected.Items.Select(x => x.ItemId), items.Select(x => x.GetProperty("itemId").GetString()));
             Assert.Equal(expected.Items.Select(x => x.Text), items.Select(x => x.GetProperty("text").GetString()));
+            // An embedding answer names each item's closest history item; a popularity answer has none to name.
+            Assert.Equal(expected.Items.Select(x => reasons ? x.Because : null), items.Select(x => x.GetProperty("because").GetString()));
+            Assert.Equal(expected.Source == "embedding" && reasons, items.All(x => x.GetProperty("because").ValueKind == JsonValueKind.String));
             for (var j = 0; j < items.Length; j++)
             {
                 // Popularity decays with time between the two queries; a cosine score is the same number.
