@@ -150,7 +150,7 @@ internal static class PerformancePage
                 and a batched step {TowerDetail(details, "batched_tower_step_us_per_user")} µs, so about
                 {Format(stream["stream_cpu_us_per_event"]!.GetValue<double>() - TowerDetailValue(details, "batched_tower_step_us_per_user"))} µs per event is the Orleans path:
                 the producer's stream message, the pulling agent's queue read and cursor, the delivery call, the user grain's state write
-                (one per delivered batch, which holds about {Format(stream["events"]!.GetValue<double>() / stream["users"]!.GetValue<double>())} events here) and garbage collection. At full use
+                (one per delivered batch, which holds about {Format((double)stream["events"]!.GetValue<int>() / stream["users"]!.GetValue<int>())} events here) and garbage collection. At full use
                 of every core that bounds this machine at {stream["cpu_bound_events_per_second"]} events/s. No event calls another grain any more (content
                 embeddings cached per silo, popularity and transitions aggregated per silo), so what is left is the stream and the storage write themselves.
                 """));

@@ -17,6 +17,7 @@ internal sealed partial class IndexShardGrain
             _pending.UnionWith(fresh);
             journal.State.Changes.AddRange(fresh.Select(id => new ShardChange(id, Removed: false)));
             _dirty = true;
+            _onlyExpectationsDirty = false;
             await journal.WriteStateAsync(cancellationToken);
             UpdateCompleteness();
         }
@@ -63,6 +64,7 @@ internal sealed partial class IndexShardGrain
             _expected.Remove(itemId);
         }
         _dirty = true;
+        _onlyExpectationsDirty = false;
         UpdateCompleteness();
         return Task.CompletedTask;
     }
@@ -77,6 +79,7 @@ internal sealed partial class IndexShardGrain
             _expected.Remove(itemId);
         }
         _dirty = true;
+        _onlyExpectationsDirty = false;
         await SnapshotAsync(CancellationToken.None);
         if (Shard >= shards)
         {

@@ -71,6 +71,7 @@ internal sealed partial class IndexShardGrain
         if (loaded > 0)
         {
             _dirty = true;
+            _onlyExpectationsDirty = false;
             LogLoaded(Shard, loaded, _pending.Count);
         }
         UpdateCompleteness();

@@ -60,6 +60,7 @@ internal sealed partial class IndexShardGrain
     private async Task JournalAsync(ShardChange change)
     {
         _dirty = true;
+        _onlyExpectationsDirty = false;
         journal.State.Changes.Add(change);
         await journal.WriteStateAsync();
         if (journal.State.Changes.Count >= options.Value.JournalLimit)
@@ -76,12 +77,53 @@ internal sealed partial class IndexShardGrain
     private async Task JournalBatchAsync(ShardBatchState batch)
     {
         var sequence = await WriteBatchAsync(batch);
+        DropSatisfiedExpectations(batch.ItemIds);
         journal.State.Batches.Add(new ShardBatchRef(sequence, journal.State.Changes.Count));
         await journal.WriteStateAsync();
         _batchedSinceSnapshot += batch.ItemIds.Length;
         if (_batchedSinceSnapshot >= Math.Max(options.Value.JournalLimit, _index.Count / 2))
         {
             await SnapshotAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Takes the journal's set entries of <paramref name="itemIds"/> out (the batch record now holds those items, and a
+    /// replay would drop them after reading it anyway), keeping every batch reference at its place among the entries
+    /// left. Without this, a bulk import's expectations grow the journal by every item imported, each batch rewrites
+    /// all of it, and the snapshot timer writes the whole shard every interval while the import runs.
+    /// </summary>
+    private void DropSatisfiedExpectations(string[] itemIds)
+    {
+        var satisfied = new HashSet<string>(itemIds, StringComparer.Ordinal);
+        var changes = journal.State.Changes;
+        var droppedBefore = new int[changes.Count + 1];
+        var kept = new List<ShardChange>(changes.Count);
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var drop = !changes[i].Removed && satisfied.Contains(changes[i].ItemId) && !_pending.Contains(changes[i].ItemId);
+            droppedBefore[i + 1] = droppedBefore[i] + (drop ? 1 : 0);
+            if (!drop)
+            {
+                kept.Add(changes[i]);
+            }
+        }
+        if (kept.Count == changes.Count)
+        {
+            return;
+        }
+        var batches = journal.State.Batches;
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var at = Math.Min(batches[b].AfterChanges, changes.Count);
+            batches[b] = batches[b] with { AfterChanges = at - droppedBefore[at] };
+        }
+        journal.State.Changes = kept;
+        // What is left is expectations whose batches are still to come (or time out into pending loads, which mark the
+        // shard dirty): nothing for the snapshot timer to fold, the journal holds them.
+        if (_onlyExpectationsDirty && kept.TrueForAll(c => !c.Removed && _expected.ContainsKey(c.ItemId)))
+        {
+            _dirty = false;
         }
     }
 
@@ -144,6 +186,7 @@ internal sealed partial class IndexShardGrain
     {
         var dirty = _dirty;
         _dirty = false;
+        _onlyExpectationsDirty = false;
         var chunks = new List<long>();
         try
         {

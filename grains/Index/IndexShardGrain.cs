@@ -69,6 +69,9 @@ internal sealed partial class IndexShardGrain(
     private ShardIndex _index = null!;
     private IGrainStorage? _storage;
     private bool _dirty;
+
+    // True while everything _dirty stands for is ExpectAsync's journal entries (the batch import's), which its batches satisfy.
+    private bool _onlyExpectationsDirty;
     private bool _migrating;
     private int _batchedSinceSnapshot;
     private bool _superseded;
@@ -222,6 +225,7 @@ internal sealed partial class IndexShardGrain(
         {
             // Journalled by ExpectAsync before the item's record was written, and a replay reads that record: durable.
             _dirty = true;
+            _onlyExpectationsDirty = false;
             return;
         }
         await JournalAsync(new ShardChange(itemId, Removed: false));
@@ -256,6 +260,8 @@ internal sealed partial class IndexShardGrain(
             _expected[itemId] = now;
             journal.State.Changes.Add(new ShardChange(itemId, Removed: false));
         }
+        // Dirty only for the expectations: a batch that brings these items takes their entries out again (JournalBatchAsync).
+        _onlyExpectationsDirty = !_dirty || _onlyExpectationsDirty;
         _dirty = true;
         await journal.WriteStateAsync();
     }
@@ -292,6 +298,7 @@ internal sealed partial class IndexShardGrain(
             _pending.UnionWith(itemIds);
             journal.State.Changes.AddRange(itemIds.Select(id => new ShardChange(id, Removed: false)));
             _dirty = true;
+            _onlyExpectationsDirty = false;
             UpdateCompleteness();
             await journal.WriteStateAsync(cancellationToken);
             return itemIds.Count;
@@ -369,6 +376,7 @@ internal sealed partial class IndexShardGrain(
             }
             journal.State.Seeded = true;
             _dirty = true;
+            _onlyExpectationsDirty = false;
             await journal.WriteStateAsync();
             UpdateCompleteness();
             LogSeeded(Shard, Slot, _pending.Count);

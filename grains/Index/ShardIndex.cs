@@ -108,11 +108,17 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
 
     /// <summary>
     /// The best <paramref name="k"/> items that pass <paramref name="filter"/> (none of <paramref name="exclude"/>),
-    /// always k when k pass. A filter that names a category or tags starts from the items of its rarest one (the
-    /// postings): when those are few (at most <c>Index:FilterExactLimit</c>, or under a tenth of the shard) every one
-    /// that passes is scored exactly. Otherwise the graph is searched with the filter applied as it walks (USearch's
-    /// filtered search), and if that still finds fewer than k, every passing item is scored, so an answer is never
-    /// short because the nearest candidates were filtered away.
+    /// always k when k pass, without a scan of the shard:
+    /// <list type="number">
+    /// <item>A filter that names a category or tags starts from the items of its rarest one (the postings). When those
+    /// are few (at most <c>Index:FilterExactLimit</c>, or under 2 % of the shard), every one that passes is scored exactly.</item>
+    /// <item>Otherwise the share that passes is known from that list (or, for availability and price alone, from a
+    /// sample), and the graph is searched for enough candidates to expect k passing ones (k / share, doubled), widening
+    /// by 4 while fewer pass: for a broad filter that is one ordinary search.</item>
+    /// <item>When the widening reaches <see cref="MaxWidening"/> times the usual beam, the graph is walked with the
+    /// filter applied (USearch's filtered search), and if that still finds fewer than k, every passing item is scored,
+    /// so an answer is never short because the nearest candidates were filtered away.</item>
+    /// </list>
     /// </summary>
     public ScoredKey[] Search(float[] query, int k, IReadOnlySet<string>? exclude, ItemFilter? filter)
     {
@@ -126,12 +132,53 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
             return [];
         }
         var candidates = _postings.Narrowest(filter);
-        if (candidates is not null && (candidates.Count <= filterExactLimit || candidates.Count * 10L < index.Count))
+        if (candidates is not null && (candidates.Count <= filterExactLimit || candidates.Count * 50L < index.Count))
         {
             return Scored(index, query, k, exclude, filter, candidates.Keys);
         }
-        var hits = index.Search(query, k, exclude, itemId => _attributes.TryGetValue(itemId, out var a) && filter.Matches(a));
-        return hits.Length >= k ? hits : Scored(index, query, k, exclude, filter, candidates?.Keys ?? _attributes.Keys);
+        bool Passes(string itemId) => _attributes.TryGetValue(itemId, out var a) && filter.Matches(a);
+        var share = candidates is not null ? candidates.Count / (double)index.Count : SampledShare(filter);
+        var beam = index.HnswOptions.CandidatesFor(k);
+        if (share > 0)
+        {
+            for (var wanted = Math.Min(index.Count, (int)Math.Min(int.MaxValue, Math.Max(2.0 * k, 2.0 * k / share)));
+                 wanted <= MaxWidening * beam; wanted = Math.Min(index.Count, wanted * 4))
+            {
+                var hits = index.Search(query, wanted, exclude);
+                var kept = Array.FindAll(hits, h => Passes(h.Key));
+                if (kept.Length >= k)
+                {
+                    return kept[..k];
+                }
+                if (wanted >= index.Count)
+                {
+                    return kept;
+                }
+            }
+        }
+        var walked = index.Search(query, k, exclude, Passes);
+        return walked.Length >= k ? walked : Scored(index, query, k, exclude, filter, candidates?.Keys ?? _attributes.Keys);
+    }
+
+    /// <summary>How many times the usual beam a widening search may ask for before the filtered walk takes over.</summary>
+    private const int MaxWidening = 16;
+
+    // Items read to estimate the share a filter without a posting list keeps.
+    private const int ShareSample = 2_000;
+
+    /// <summary>The share of a sample of the shard's items that pass <paramref name="filter"/> (the dictionary's order: no particular one).</summary>
+    private double SampledShare(ItemFilter filter)
+    {
+        int seen = 0, passing = 0;
+        foreach (var (_, attributes) in _attributes)
+        {
+            passing += filter.Matches(attributes) ? 1 : 0;
+            if (++seen == ShareSample)
+            {
+                break;
+            }
+        }
+        return seen == 0 ? 0 : passing / (double)seen;
     }
 
     /// <summary>The exact top <paramref name="k"/> of the <paramref name="candidates"/> that pass <paramref name="filter"/>.</summary>
