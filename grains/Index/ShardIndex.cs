@@ -113,8 +113,8 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
     /// <item>A filter that names a category or tags starts from the items of its rarest one (the postings). When those
     /// are few (at most <c>Index:FilterExactLimit</c>, or under 2 % of the shard), every one that passes is scored exactly.</item>
     /// <item>Otherwise the share that passes is known from that list (or, for availability and price alone, from a
-    /// sample), and the graph is searched for enough candidates to expect k passing ones (k / share, doubled, and at
-    /// least the usual beam), widening by 4 while fewer pass: for a broad filter that is one ordinary search.</item>
+    /// sample), and the graph is searched for enough candidates to expect k passing ones (k / share, doubled), widening
+    /// by 4 while fewer pass: for a broad filter that is one ordinary search.</item>
     /// <item>When the widening reaches <see cref="MaxWidening"/> times the usual beam, the graph is walked with the
     /// filter applied (USearch's filtered search), and if that still finds fewer than k, every passing item is scored,
     /// so an answer is never short because the nearest candidates were filtered away.</item>
@@ -141,8 +141,7 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
         var beam = index.HnswOptions.CandidatesFor(k);
         if (share > 0)
         {
-            // The first search asks for the whole beam it walks anyway (a wider answer costs only its exact rescoring).
-            for (var wanted = Math.Min(index.Count, (int)Math.Min(int.MaxValue, Math.Max(beam, 2.0 * k / share)));
+            for (var wanted = Math.Min(index.Count, (int)Math.Min(int.MaxValue, Math.Max(2.0 * k, 2.0 * k / share)));
                  wanted <= MaxWidening * beam; wanted = Math.Min(index.Count, wanted * 4))
             {
                 var hits = index.Search(query, wanted, exclude);
