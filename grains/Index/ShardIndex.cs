@@ -152,7 +152,8 @@ internal sealed class ShardIndex(int shard, int slot, int hnswThreshold, HnswOpt
                 }
                 if (wanted >= index.Count)
                 {
-                    return kept;
+                    // The whole shard asked for: a graph may still not return every item, so the walk and the exact scan decide.
+                    break;
                 }
             }
         }
