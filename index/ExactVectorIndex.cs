@@ -121,33 +121,18 @@ public sealed class ExactVectorIndex : IVectorIndex
     /// The <paramref name="k"/> keys whose vectors have the largest dot product with <paramref name="query"/>,
     /// best first, skipping the keys in <paramref name="exclude"/>.
     /// </summary>
-    public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude = null)
-    {
-        VectorChecks.ThrowIfInvalidQuery(query, k, Dimension);
-
-        var top = new TopK(k);
-        using var scope = _lock.Read();
-        var vectors = _vectors.AsSpan();
-        for (var row = 0; row < _rows; row++)
-        {
-            var key = _keys[row];
-            if (key is null)
-            {
-                continue;
-            }
-            var score = TensorPrimitives.Dot(query, vectors.Slice(row * Dimension, Dimension));
-            if (score >= top.Threshold && (exclude is null || !exclude.Contains(key)))
-            {
-                top.Add(key, score);
-            }
-        }
-        return top.ToArray();
-    }
+    public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude = null) => Top(query, k, exclude, null);
 
     /// <summary>The best <paramref name="k"/> keys that <paramref name="keep"/> accepts (none of <paramref name="exclude"/>), exactly.</summary>
     public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude, Func<string, bool> keep)
     {
         ArgumentNullException.ThrowIfNull(keep);
+        return Top(query, k, exclude, keep);
+    }
+
+    /// <summary>Every row scored; the predicate (null: none) asked only of rows good enough to enter the top k.</summary>
+    private ScoredKey[] Top(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude, Func<string, bool>? keep)
+    {
         VectorChecks.ThrowIfInvalidQuery(query, k, Dimension);
         var top = new TopK(k);
         using var scope = _lock.Read();
@@ -160,7 +145,7 @@ public sealed class ExactVectorIndex : IVectorIndex
                 continue;
             }
             var score = TensorPrimitives.Dot(query, vectors.Slice(row * Dimension, Dimension));
-            if (score >= top.Threshold && (exclude is null || !exclude.Contains(key)) && keep(key))
+            if (score >= top.Threshold && (exclude is null || !exclude.Contains(key)) && (keep is null || keep(key)))
             {
                 top.Add(key, score);
             }

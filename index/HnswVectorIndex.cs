@@ -214,7 +214,24 @@ public sealed class HnswVectorIndex : IVectorIndex
         return result;
     }
 
-    public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude = null)
+    public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude = null) => Graph(query, k, exclude, null);
+
+    /// <summary>
+    /// The best <paramref name="k"/> keys that <paramref name="keep"/> accepts (none of <paramref name="exclude"/>): the
+    /// graph is walked with the predicate (USearch's filtered search), so accepted keys are found however few of the
+    /// nodes near the query pass; the answer may still be short when the beam runs out before k pass.
+    /// </summary>
+    public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude, Func<string, bool> keep)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        return Graph(query, k, exclude, keep);
+    }
+
+    /// <summary>
+    /// The graph's candidates, rescored exactly, with the rows outside the graph. Unfiltered, the beam is widened by the
+    /// excluded keys it holds; filtered, the predicate and the exclusions are applied as the graph is walked.
+    /// </summary>
+    private ScoredKey[] Graph(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude, Func<string, bool>? keep)
     {
         VectorChecks.ThrowIfInvalidQuery(query, k, Dimension);
         using var scope = _lock.Read();
@@ -225,19 +242,24 @@ public sealed class HnswVectorIndex : IVectorIndex
             return [];
         }
         var excluded = 0;
-        if (exclude is not null)
+        if (exclude is not null && keep is null)
         {
             foreach (var key in exclude)
             {
                 excluded += _rowByKey.ContainsKey(key) ? 1 : 0;
             }
         }
+        Func<ulong, bool>? accepts = keep is null ? null : label =>
+        {
+            var row = (int)(label & uint.MaxValue);
+            return row < _labels.Length && _labels[row] == label && _keys[row] is { } key && (exclude is null || !exclude.Contains(key)) && keep(key);
+        };
         var wanted = Math.Min(present + _superseded, Options.CandidatesFor(k) + excluded);
         var labels = ArrayPool<ulong>.Shared.Rent(wanted);
         var distances = ArrayPool<float>.Shared.Rent(wanted);
         try
         {
-            var found = _graph.Search(query, labels.AsSpan(0, wanted), distances.AsSpan(0, wanted));
+            var found = _graph.Search(query, labels.AsSpan(0, wanted), distances.AsSpan(0, wanted), accepts);
             var top = new TopK(k);
             for (var i = 0; i < found; i++)
             {
@@ -249,56 +271,7 @@ public sealed class HnswVectorIndex : IVectorIndex
             }
             foreach (var row in _outside)
             {
-                Offer(top, row, query, exclude);
-            }
-            return top.ToArray();
-        }
-        finally
-        {
-            ArrayPool<ulong>.Shared.Return(labels);
-            ArrayPool<float>.Shared.Return(distances);
-        }
-    }
-
-    /// <summary>
-    /// The best <paramref name="k"/> keys that <paramref name="keep"/> accepts (none of <paramref name="exclude"/>): the
-    /// graph is walked with the predicate (USearch's filtered search), so accepted keys are found however few of the
-    /// nodes near the query pass; the answer may still be short when the beam runs out before k pass.
-    /// </summary>
-    public ScoredKey[] Search(ReadOnlySpan<float> query, int k, IReadOnlySet<string>? exclude, Func<string, bool> keep)
-    {
-        ArgumentNullException.ThrowIfNull(keep);
-        VectorChecks.ThrowIfInvalidQuery(query, k, Dimension);
-        using var scope = _lock.Read();
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var present = _rowByKey.Count;
-        if (present == 0)
-        {
-            return [];
-        }
-        bool Accepts(ulong label)
-        {
-            var row = (int)(label & uint.MaxValue);
-            return row < _labels.Length && _labels[row] == label && _keys[row] is { } key && (exclude is null || !exclude.Contains(key)) && keep(key);
-        }
-        var wanted = Math.Min(present + _superseded, Options.CandidatesFor(k));
-        var labels = ArrayPool<ulong>.Shared.Rent(wanted);
-        var distances = ArrayPool<float>.Shared.Rent(wanted);
-        try
-        {
-            var found = _graph.Search(query, labels.AsSpan(0, wanted), distances.AsSpan(0, wanted), Accepts);
-            var top = new TopK(k);
-            for (var i = 0; i < found; i++)
-            {
-                var row = (int)(labels[i] & uint.MaxValue);
-                if (_labels[row] == labels[i])
-                {
-                    Offer(top, row, query, exclude);
-                }
-            }
-            foreach (var row in _outside)
-            {
-                if (_keys[row] is { } key && keep(key))
+                if (keep is null || (_keys[row] is { } key && keep(key)))
                 {
                     Offer(top, row, query, exclude);
                 }
