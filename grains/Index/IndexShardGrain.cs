@@ -92,9 +92,21 @@ internal sealed partial class IndexShardGrain(
 
     private static string BatchStateName(long sequence) => $"shard-batch-{sequence}";
 
+    /// <summary>
+    /// Whether the registry itself lists this shard's slot as live. A silo's routing is read every
+    /// <c>Model:RoutingRefresh</c>, so an item write from a silo that has seen a new version may activate its shard here
+    /// before this silo has: without reading the registry again, the shard would take itself for retired and turn the
+    /// write away.
+    /// </summary>
+    private async Task<bool> LiveInRegistryAsync()
+    {
+        await models.RefreshAsync();
+        return models.Routing.Live.Any(s => s.Slot == Slot);
+    }
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Slot != 0 && !(await models.CurrentAsync()).Live.Any(s => s.Slot == Slot))
+        if (Slot != 0 && !(await models.CurrentAsync()).Live.Any(s => s.Slot == Slot) && !await LiveInRegistryAsync())
         {
             // Retired (or a straggling call after the registry dropped it): nothing to serve; DropAsync may still clear it.
             _retired = true;
