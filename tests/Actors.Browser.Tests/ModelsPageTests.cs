@@ -55,7 +55,9 @@ public sealed partial class ModelsPageTests(ModelsPageSilo silo) : IClassFixture
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1200 } });
         page.SetDefaultTimeout(20_000);
         await page.GotoAsync(silo.BaseAddress.ToString());
-        await page.ClickAsync("details summary");
+        // The API key's disclosure, opened directly: a click on its summary while the page still lays out its lists can land
+        // beside it (CI saw the field stay hidden).
+        await page.Locator("details:has(#api-key)").EvaluateAsync("d => { d.open = true; }");
         await page.FillAsync("#api-key", ModelsPageSilo.ApiKey);
 
         // Before the switch: the configured model serves, and answers say so.
