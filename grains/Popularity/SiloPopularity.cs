@@ -71,11 +71,18 @@ internal sealed class SiloPopularity(
         var elapsed = Time.GetUtcNow() - snapshot.At;
         var decay = elapsed <= TimeSpan.Zero ? 1f : (float)Math.Pow(0.5, elapsed.TotalSeconds / options.Value.HalfLife.TotalSeconds);
         var result = new List<ShardHit>(k);
+        // While counts move between partitions (Popularity:Partitions changed) an item can be in two partitions' tops:
+        // its first, higher, entry stands.
+        var taken = new HashSet<string>(StringComparer.Ordinal);
         foreach (var hit in snapshot.Items)
         {
             if (result.Count == k)
             {
                 break;
+            }
+            if (!taken.Add(hit.ItemId))
+            {
+                continue;
             }
             // The partitions return finite scores; checked again because an answer that holds one non-finite score cannot be written as JSON at all.
             if ((excluded is null || !excluded.Contains(hit.ItemId)) && float.IsFinite(hit.Score * decay))
