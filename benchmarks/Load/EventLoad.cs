@@ -41,16 +41,28 @@ internal static class EventLoad
         var firstIds = firstOfUser.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
         var rest = events.Where(e => !firstIds.Contains(e.EventId)).ToList();
 
-        long applied = 0;
+        // Applied events, and the ones the user grains dropped (a wait that times out says which).
+        long applied = 0, dropped = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == ActorsInstruments.MeterName && instrument.Name == "actors.events.applied")
+            if (instrument.Meter.Name == ActorsInstruments.MeterName
+                && instrument.Name is "actors.events.applied" or "actors.events.duplicates" or "actors.events.conflicts" or "actors.events.rejected")
             {
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref applied, value));
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "actors.events.applied")
+            {
+                Interlocked.Add(ref applied, value);
+            }
+            else
+            {
+                Interlocked.Add(ref dropped, value);
+            }
+        });
         listener.Start();
 
         // The freshness phase records every applied event's delay (its timestamp is its publish time there).
@@ -82,8 +94,20 @@ internal static class EventLoad
         async Task WarmUpAsync(List<InteractionEvent> warmup)
         {
             var before = Interlocked.Read(ref applied);
+            var droppedBefore = Interlocked.Read(ref dropped);
             await publisher.PublishAsync(warmup);
-            await Stats.WaitUntilAsync(() => Interlocked.Read(ref applied) - before >= warmup.Count, TimeSpan.FromMinutes(5), $"{warmup.Count} warm-up events to be applied");
+            try
+            {
+                await Stats.WaitUntilAsync(
+                    () => Interlocked.Read(ref applied) - before >= warmup.Count,
+                    TimeSpan.FromMinutes(2),
+                    () => $"{warmup.Count} warm-up events to be applied ({Interlocked.Read(ref applied) - before} applied, {Interlocked.Read(ref dropped) - droppedBefore} dropped)");
+            }
+            catch (TimeoutException)
+            {
+                await LogShortHistoriesAsync(cluster, warmup);
+                throw;
+            }
         }
 
         var warmStart = Stopwatch.GetTimestamp();
@@ -140,7 +164,7 @@ internal static class EventLoad
         gc.Dispose();
         var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
         var collectionsMs = gc.CollectionsMs;
-        LoadHarness.Log($"events at half rate ({singleRate / 2:F0}/s): {paced} applied, delay p50 {Stats.Median(delaySample):F1} ms, p90 {Stats.Percentile(delaySample, 90):F1} ms, p99 {delayP99:F1} ms, max {delaySample.Max():F1} ms; collections {pacedCollections}, GC pauses {pacedPause:F0} ms in all, the last {lastPause:F1} ms, the longest collection {(collectionsMs.Length == 0 ? 0 : collectionsMs.Max()):F1} ms; {gc.AllocatedBytes / 1e3 / Math.Max(paced, 1):F1} KB allocated per event, most by {gc.TopAllocations(3)}; the last young collection promoted {ephemeral.PromotedBytes / 1e6:F1} MB of a {ephemeral.HeapSizeBytes / 1e9:F1} GB heap");
+        LoadHarness.Log($"events at half rate ({singleRate / 2:F0}/s): {paced} applied, delay p50 {Stats.Median(delaySample):F1} ms, p90 {Stats.Percentile(delaySample, 90):F1} ms, p99 {delayP99:F1} ms, max {delaySample.Max():F1} ms; collections {pacedCollections}, GC pauses {pacedPause:F0} ms in all, the last {lastPause:F1} ms, the longest collection {(collectionsMs.Length == 0 ? 0 : collectionsMs.Max()):F1} ms, the longest pause {gc.LongestPause()}, pauses {gc.PausesByGeneration()}; {gc.AllocatedBytes / 1e3 / Math.Max(paced, 1):F1} KB allocated per event, most by {gc.TopAllocations(3)}; the last young collection promoted {ephemeral.PromotedBytes / 1e6:F1} MB of a {ephemeral.HeapSizeBytes / 1e9:F1} GB heap");
 
         // The raw library: the serving user embedding updated in-process for the same sequences.
         var serving = modelPath is null ? ServingModel.Content : ServingModel.Load(modelPath, RepositoryPaths.Root);
@@ -190,6 +214,8 @@ internal static class EventLoad
             ["half_rate_gc_pause_ms"] = Stats.Round(pacedPause, 1),
             ["half_rate_last_gc_pause_ms"] = Stats.Round(lastPause, 1),
             ["half_rate_longest_collection_ms"] = Stats.Round(collectionsMs.Length == 0 ? 0 : collectionsMs.Max(), 1),
+            ["half_rate_longest_pause"] = gc.LongestPause(),
+            ["half_rate_pauses_by_generation"] = gc.PausesByGeneration(),
             ["half_rate_allocated_kb_per_event"] = Stats.Round(gc.AllocatedBytes / 1e3 / Math.Max(paced, 1), 1),
             ["half_rate_top_allocations"] = gc.TopAllocations(3),
             ["half_rate_last_young_gc_promoted_mb"] = Stats.Round(ephemeral.PromotedBytes / 1e6, 1),
@@ -212,6 +238,21 @@ internal static class EventLoad
             await streams.GetStream<InteractionEvent>(StreamId.Create(StreamNames.Interactions, evt.UserId)).OnNextAsync(evt with { Timestamp = DateTimeOffset.UtcNow }));
         await Stats.WaitUntilAsync(() => applied() - before >= events.Length, TimeSpan.FromMinutes(5), $"{events.Length} single events to be applied");
         return events.Length / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    /// <summary>The users whose history holds fewer of <paramref name="events"/> than were published for them (a stalled wait says whose).</summary>
+    private static async Task LogShortHistoriesAsync(BenchCluster cluster, List<InteractionEvent> events)
+    {
+        var users = events.GroupBy(e => e.UserId).ToArray();
+        var held = new int[users.Length];
+        await Stats.TimeConcurrentAsync(users.Length, 64, async u =>
+        {
+            var history = await cluster.Client.GetGrain<IUserGrain>(users[u].Key).GetHistoryAsync();
+            var ids = history.Select(h => h.EventId).ToHashSet(StringComparer.Ordinal);
+            held[u] = users[u].Count(e => ids.Contains(e.EventId));
+        });
+        var shortOnes = Enumerable.Range(0, users.Length).Where(u => held[u] < Math.Min(users[u].Count(), 50)).ToArray();
+        LoadHarness.Log($"events: {shortOnes.Length} of {users.Length} users hold fewer events than were sent; the first: {string.Join(", ", shortOnes.Take(8).Select(u => string.Create(CultureInfo.InvariantCulture, $"{users[u].Key} {held[u]}/{users[u].Count()}")))}");
     }
 
     /// <summary>

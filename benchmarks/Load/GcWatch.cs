@@ -11,18 +11,37 @@ namespace Actors.Benchmarks.Load;
 /// </summary>
 internal sealed class GcWatch : EventListener
 {
-    private const int GcStart = 1, GcEnd = 2, AllocationTick = 10;
+    private const int GcStart = 1, GcEnd = 2, RestartEnd = 3, SuspendBegin = 9, AllocationTick = 10;
     private const EventKeywords GcKeyword = (EventKeywords)0x1;
 
     private readonly ConcurrentDictionary<string, long> _allocated = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<double> _collections = new();
+    private readonly ConcurrentQueue<(int Generation, string Kind, double PauseMs)> _pauses = new();
     private long _startedTicks;
+    private long _suspendedTicks;
+    private int _generation = -1;
+    private string _kind = "?";
 
     /// <summary>Bytes allocated during the phase (the sum of the sampled ticks: exact to 100 KB per type).</summary>
     public long AllocatedBytes => _allocated.Values.Sum();
 
     /// <summary>The collections' durations in milliseconds, suspension excluded.</summary>
     public double[] CollectionsMs => [.. _collections];
+
+    /// <summary>
+    /// The pauses (execution suspended to resumed), each with the generation and kind (blocking, background,
+    /// foreground) of the collection that last started before it ended.
+    /// </summary>
+    public (int Generation, string Kind, double PauseMs)[] Pauses => [.. _pauses];
+
+    /// <summary>The longest pause, as "N ms (genG kind)", or "none".</summary>
+    public string LongestPause() => _pauses.IsEmpty
+        ? "none"
+        : _pauses.MaxBy(p => p.PauseMs) is var p ? string.Create(CultureInfo.InvariantCulture, $"{p.PauseMs:F1} ms (gen{p.Generation} {p.Kind})") : "none";
+
+    /// <summary>The pauses summed per generation, as "gen0 N ms / gen1 N ms / gen2 N ms".</summary>
+    public string PausesByGeneration() => string.Join(" / ", Enumerable.Range(0, 3).Select(g =>
+        string.Create(CultureInfo.InvariantCulture, $"gen{g} {_pauses.Where(p => p.Generation == g).Sum(p => p.PauseMs):F0} ms")));
 
     /// <summary>The <paramref name="count"/> types that were allocated the most, with their megabytes.</summary>
     public string TopAllocations(int count) => string.Join(", ", _allocated.OrderByDescending(a => a.Value).Take(count)
@@ -42,6 +61,15 @@ internal sealed class GcWatch : EventListener
         {
             case GcStart:
                 _startedTicks = eventData.TimeStamp.Ticks;
+                _generation = Convert.ToInt32(Payload(eventData, "Depth"), CultureInfo.InvariantCulture);
+                _kind = Convert.ToInt32(Payload(eventData, "Type"), CultureInfo.InvariantCulture) switch { 0 => "blocking", 1 => "background", 2 => "foreground", _ => "?" };
+                break;
+            case SuspendBegin:
+                _suspendedTicks = eventData.TimeStamp.Ticks;
+                break;
+            case RestartEnd when _suspendedTicks != 0:
+                _pauses.Enqueue((_generation, _kind, (eventData.TimeStamp.Ticks - _suspendedTicks) / (double)TimeSpan.TicksPerMillisecond));
+                _suspendedTicks = 0;
                 break;
             case GcEnd when _startedTicks != 0:
                 _collections.Enqueue((eventData.TimeStamp.Ticks - _startedTicks) / (double)TimeSpan.TicksPerMillisecond);
@@ -53,4 +81,7 @@ internal sealed class GcWatch : EventListener
                 break;
         }
     }
+
+    private static object? Payload(EventWrittenEventArgs eventData, string name) =>
+        eventData.PayloadNames is { } names && names.IndexOf(name) is var i and >= 0 ? eventData.Payload![i] : null;
 }

@@ -36,14 +36,18 @@ internal static class Stats
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds, polling every few milliseconds; throws with <paramref name="what"/> on timeout.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) =>
+        WaitUntilAsync(condition, timeout, () => what);
+
+    /// <summary>As the overload with a fixed description; <paramref name="what"/> is read when the wait times out (it may report progress).</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> what)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (!condition())
         {
             if (Stopwatch.GetTimestamp() > deadline)
             {
-                throw new TimeoutException($"Timed out after {timeout} waiting for {what}.");
+                throw new TimeoutException($"Timed out after {timeout} waiting for {what()}.");
             }
             await Task.Delay(5);
         }
