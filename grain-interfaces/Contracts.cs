@@ -113,14 +113,16 @@ public sealed record Successors(
 /// <summary>
 /// One silo's search answer: its best items with their texts (<see cref="ScoredItem.Text"/> is empty when the shard was
 /// not given it), the cosine of the asked items it holds, the shards it searched, and whether one of them may miss
-/// acknowledged items or holds another model's embeddings (<see cref="Partial"/>).
+/// acknowledged items or holds another model's embeddings (<see cref="Partial"/>). <see cref="Vectors"/>, when the
+/// search asked for them, are the embeddings of its hits, of its scored items and of the asked items it holds.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Actors.SiloSearchResult")]
 public sealed record SiloSearchResult(
     [property: Id(0)] int[] Shards,
     [property: Id(1)] ScoredItem[] Hits,
     [property: Id(2)] ScoredItem[] Scored,
-    [property: Id(3)] bool Partial = false);
+    [property: Id(3)] bool Partial = false,
+    [property: Id(4)] HeldVectors? Vectors = null);
 
 /// <summary>What an import must match on the cluster it goes to.</summary>
 [GenerateSerializer, Immutable, Alias("Actors.ImportRules")]

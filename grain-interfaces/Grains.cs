@@ -100,9 +100,12 @@ public interface ISiloSearchGrain : IGrainWithStringKey
     /// <remarks>
     /// Shards whose entries were made with a model other than <paramref name="modelVersion"/> (null: not checked) are
     /// not compared with the query; they, and shards that may miss items, make the answer <see cref="SiloSearchResult.Partial"/>.
+    /// With <paramref name="vectorsOf"/> (null: none asked), the answer carries the embeddings of its hits, its scored
+    /// items and those of <paramref name="vectorsOf"/> the shards hold (<see cref="SiloSearchResult.Vectors"/>), so
+    /// that reasons need no second round.
     /// </remarks>
     [Alias("Search"), ReadOnly, AlwaysInterleave]
-    Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, string? modelVersion = null, ItemFilter? filter = null, CancellationToken cancellationToken = default);
+    Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, string? modelVersion = null, ItemFilter? filter = null, string[]? vectorsOf = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Of <paramref name="itemIds"/>, those the silo's shards (of <paramref name="modelVersion"/>; null: slot 0) hold and

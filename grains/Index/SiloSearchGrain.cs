@@ -12,7 +12,7 @@ namespace Actors.Grains.Index;
 [SiloKeyedPlacement]
 internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISiloSearchGrain
 {
-    public Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, string? modelVersion = null, ItemFilter? filter = null, CancellationToken cancellationToken = default)
+    public Task<SiloSearchResult> SearchAsync(float[] query, int k, string[] exclude, string[] score, string? modelVersion = null, ItemFilter? filter = null, string[]? vectorsOf = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
@@ -21,7 +21,15 @@ internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISilo
         // Only the shards of the query's model: every version with an index has shards of its own, and a query is never
         // compared with another version's (nor is such a shard's state any concern of this answer). Without a version: slot 0.
         var shards = ShardsOf(modelVersion);
-        return Task.Run(() => Search(shards, query, k, exclude, score, modelVersion, filter), cancellationToken);
+        return Task.Run(
+            () =>
+            {
+                var result = Search(shards, query, k, exclude, score, modelVersion, filter);
+                return vectorsOf is null
+                    ? result
+                    : result with { Vectors = Vectors(shards, [.. result.Hits.Select(h => h.ItemId), .. result.Scored.Select(h => h.ItemId), .. vectorsOf]) };
+            },
+            cancellationToken);
     }
 
     public Task<ScoredItem[]> MatchAsync(string[] itemIds, ItemFilter filter, string[] exclude, int fill, string? modelVersion = null, CancellationToken cancellationToken = default)
@@ -59,7 +67,12 @@ internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISilo
     public Task<HeldVectors> VectorsAsync(string[] itemIds, string? modelVersion = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(itemIds);
-        var shards = ShardsOf(modelVersion);
+        return Task.FromResult(Vectors(ShardsOf(modelVersion), itemIds));
+    }
+
+    /// <summary>The embeddings and texts of those of <paramref name="itemIds"/> that <paramref name="shards"/> hold, each once.</summary>
+    private static HeldVectors Vectors(ShardIndex[] shards, string[] itemIds)
+    {
         var ids = new List<string>();
         var vectors = new List<float[]>();
         var texts = new List<string>();
@@ -76,7 +89,7 @@ internal sealed class SiloSearchGrain(SiloShardRegistry registry) : Grain, ISilo
                 }
             }
         }
-        return Task.FromResult(new HeldVectors([.. ids], [.. vectors], [.. texts]));
+        return new HeldVectors([.. ids], [.. vectors], [.. texts]);
     }
 
     private ShardIndex[] ShardsOf(string? modelVersion) =>

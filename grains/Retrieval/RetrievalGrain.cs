@@ -50,7 +50,10 @@ internal sealed class RetrievalGrain(
         var slot = new ModelSlot(profile.Slot, profile.ModelVersion);
         var filter = options?.Filter;
         var exclude = Excluded(profile, options);
+        // Reasons read the embeddings of the answer's items and of the history: the silos send them with their hits.
+        var vectorsOf = options?.Reasons != false ? profile.SeenItems : null;
         Recommendations result;
+        HeldEmbeddings? held = null;
         if (profile.Embedding is null)
         {
             result = filter is null || filter.OnlyExcludes
@@ -59,19 +62,21 @@ internal sealed class RetrievalGrain(
         }
         else if ((await models.GetAsync(slot)).Fusion is { UsesCounts: true } fusion)
         {
-            var (hits, partial) = await FusedSearchAsync(profile.Embedding, slot, fusion, profile.RecentItems ?? [], k, exclude, filter, cancellationToken);
+            var (hits, partial, vectors) = await FusedSearchAsync(profile.Embedding, slot, fusion, profile.RecentItems ?? [], k, exclude, filter, vectorsOf, cancellationToken);
             result = new Recommendations(await WithTextsAsync(hits), "embedding", partial, profile.ModelVersion);
+            held = vectors;
         }
         else
         {
             using var deadline = Deadline(cancellationToken);
-            var answer = await SearchIndexAsync(profile.Embedding, slot, k, exclude, [], deadline.Token, filter);
+            var answer = await SearchIndexAsync(profile.Embedding, slot, k, exclude, [], deadline.Token, filter, vectorsOf);
             cancellationToken.ThrowIfCancellationRequested();
             result = new Recommendations(await WithTextsAsync(answer.Hits), "embedding", CountPartial(answer.Partial), profile.ModelVersion);
+            held = answer.Vectors;
         }
         if (result.Source == "embedding" && options?.Reasons != false)
         {
-            result = result with { Items = await WithReasonsAsync(result.Items, profile.SeenItems, slot, cancellationToken) };
+            result = result with { Items = await WithReasonsAsync(result.Items, profile.SeenItems, slot, held, cancellationToken) };
         }
         if (profile.Experiment is { } experiment)
         {
@@ -117,7 +122,7 @@ internal sealed class RetrievalGrain(
     /// by cosine. That is exact: counts only raise a score (λ ≥ 0, log1p(T) ≥ 0), so an item outside S and outside the
     /// cosine top k is beaten by the k items whose cosine beats it. One deadline covers the count and the index reads.
     /// </summary>
-    private async Task<(ScoredItem[] Hits, bool Partial)> FusedSearchAsync(float[] query, ModelSlot slot, Actors.Model.FusionSettings fusion, string[] recentNewestFirst, int k, string[] exclude, ItemFilter? filter, CancellationToken cancellationToken)
+    private async Task<(ScoredItem[] Hits, bool Partial, HeldEmbeddings? Vectors)> FusedSearchAsync(float[] query, ModelSlot slot, Actors.Model.FusionSettings fusion, string[] recentNewestFirst, int k, string[] exclude, ItemFilter? filter, string[]? vectorsOf, CancellationToken cancellationToken)
     {
         using var deadline = Deadline(cancellationToken);
 
@@ -135,7 +140,7 @@ internal sealed class RetrievalGrain(
                 fromCounts.Add(item);
             }
         }
-        var answer = await SearchIndexAsync(query, slot, k, exclude, [.. fromCounts], deadline.Token, filter);
+        var answer = await SearchIndexAsync(query, slot, k, exclude, [.. fromCounts], deadline.Token, filter, vectorsOf);
         cancellationToken.ThrowIfCancellationRequested();
 
         var candidates = new Dictionary<string, ScoredItem>(StringComparer.Ordinal);
@@ -159,7 +164,7 @@ internal sealed class RetrievalGrain(
             }
         }
         var partial = CountPartial(countsPartial || answer.Partial);
-        return (Array.ConvertAll(top.ToArray(), s => candidates[s.Key] with { Score = s.Score }), partial);
+        return (Array.ConvertAll(top.ToArray(), s => candidates[s.Key] with { Score = s.Score }), partial, answer.Vectors);
     }
 
     /// <summary>
@@ -206,23 +211,25 @@ internal sealed class RetrievalGrain(
     /// items or holds embeddings of a model other than the query's (<paramref name="slot"/>: only that version's shards
     /// are searched). Hits are merged by item id, so an item held by two shards for a moment (a re-partition) counts once.
     /// </summary>
-    private async Task<IndexAnswer> SearchIndexAsync(float[] query, ModelSlot slot, int k, string[] exclude, string[] score, CancellationToken deadline, ItemFilter? filter = null)
+    private async Task<IndexAnswer> SearchIndexAsync(float[] query, ModelSlot slot, int k, string[] exclude, string[] score, CancellationToken deadline, ItemFilter? filter = null, string[]? vectorsOf = null)
     {
         var modelVersion = slot.Version;
         var silos = SiloSearches();
-        var answers = await Task.WhenAll(Array.ConvertAll(silos, silo => AnswerOrNullAsync(() => silo.SearchAsync(query, k, exclude, score, modelVersion, filter, deadline), deadline)));
+        var answers = await Task.WhenAll(Array.ConvertAll(silos, silo => AnswerOrNullAsync(() => silo.SearchAsync(query, k, exclude, score, modelVersion, filter, vectorsOf, deadline), deadline)));
         var incomplete = false;
 
         var shardCount = options.Value.Shards;
         var covered = new bool[shardCount];
         var hits = new Dictionary<string, ScoredItem>(StringComparer.Ordinal);
         var scored = new Dictionary<string, ScoredItem>(StringComparer.Ordinal);
+        var vectors = vectorsOf is null ? null : new HeldEmbeddings();
         foreach (var answer in answers)
         {
             if (answer is null)
             {
                 continue;
             }
+            vectors?.Add(answer.Vectors);
             incomplete |= answer.Partial;
             foreach (var shard in answer.Shards)
             {
@@ -244,6 +251,11 @@ internal sealed class RetrievalGrain(
 
         var missing = Enumerable.Range(0, shardCount).Where(s => !covered[s]).ToArray();
         var partial = missing.Length > 0 && deadline.IsCancellationRequested;
+        if (missing.Length > 0)
+        {
+            // Shards no silo answered for sent no embeddings: the reasons ask for them.
+            vectors = null;
+        }
         if (missing.Length > 0 && !partial)
         {
             // Not active on any silo that answered: activate or reach them by calling them (texts come from the items).
@@ -268,7 +280,7 @@ internal sealed class RetrievalGrain(
         {
             top.Add(hit.ItemId, hit.Score);
         }
-        return new IndexAnswer(Array.ConvertAll(top.ToArray(), s => hits[s.Key]), [.. scored.Values], partial || incomplete);
+        return new IndexAnswer(Array.ConvertAll(top.ToArray(), s => hits[s.Key]), [.. scored.Values], partial || incomplete, vectors);
     }
 
     /// <summary>One shard's top <paramref name="k"/> and its cosine for the items of <paramref name="score"/> it owns.</summary>
@@ -330,25 +342,27 @@ internal sealed class RetrievalGrain(
 
     /// <summary>
     /// Each recommended item's reason: the item of the user's history whose embedding (in the answer's model version)
-    /// has the largest dot product with the recommended item's, with its text. One call per silo for the embeddings of
-    /// both; an item whose embedding no silo answered with within the deadline keeps no reason.
+    /// has the largest dot product with the recommended item's, with its text. The embeddings of both came with the
+    /// search (<paramref name="held"/>) when every shard's silo answered it; otherwise one call per silo asks for them.
+    /// An item whose embedding no silo answered with within the deadline keeps no reason.
     /// </summary>
-    private async Task<ScoredItem[]> WithReasonsAsync(ScoredItem[] items, string[] history, ModelSlot slot, CancellationToken cancellationToken)
+    private async Task<ScoredItem[]> WithReasonsAsync(ScoredItem[] items, string[] history, ModelSlot slot, HeldEmbeddings? held, CancellationToken cancellationToken)
     {
         if (items.Length == 0 || history.Length == 0)
         {
             return items;
         }
-        string[] ids = [.. items.Select(i => i.ItemId), .. history];
-        using var deadline = Deadline(cancellationToken);
-        var answers = await Task.WhenAll(Array.ConvertAll(SiloSearches(), silo =>
-            AnswerOrNullAsync(() => silo.VectorsAsync(ids, slot.Version, deadline.Token), deadline.Token)));
-        var vectors = new Dictionary<string, (float[] Vector, string Text)>(StringComparer.Ordinal);
-        foreach (var held in answers)
+        var vectors = held;
+        if (vectors is null)
         {
-            for (var i = 0; i < (held?.ItemIds.Length ?? 0); i++)
+            string[] ids = [.. items.Select(i => i.ItemId), .. history];
+            using var deadline = Deadline(cancellationToken);
+            var answers = await Task.WhenAll(Array.ConvertAll(SiloSearches(), silo =>
+                AnswerOrNullAsync(() => silo.VectorsAsync(ids, slot.Version, deadline.Token), deadline.Token)));
+            vectors = new HeldEmbeddings();
+            foreach (var answer in answers)
             {
-                vectors[held!.ItemIds[i]] = (held.Vectors[i], held.Texts[i]);
+                vectors.Add(answer);
             }
         }
         var past = history.Where(vectors.ContainsKey).ToArray();
@@ -433,6 +447,26 @@ internal sealed class RetrievalGrain(
         return [.. result];
     }
 
-    /// <summary>What the index answered: the top hits best first, the scored candidates, and whether a shard was missing.</summary>
-    private sealed record IndexAnswer(ScoredItem[] Hits, ScoredItem[] Scored, bool Partial);
+    /// <summary>
+    /// What the index answered: the top hits best first, the scored candidates, whether a shard was missing, and the
+    /// embeddings asked for when every shard's silo sent them (null otherwise).
+    /// </summary>
+    private sealed record IndexAnswer(ScoredItem[] Hits, ScoredItem[] Scored, bool Partial, HeldEmbeddings? Vectors = null);
+
+    /// <summary>Embeddings and texts by item id, as the silos sent them.</summary>
+    private sealed class HeldEmbeddings : Dictionary<string, (float[] Vector, string Text)>
+    {
+        public HeldEmbeddings()
+            : base(StringComparer.Ordinal)
+        {
+        }
+
+        public void Add(HeldVectors? held)
+        {
+            for (var i = 0; i < (held?.ItemIds.Length ?? 0); i++)
+            {
+                this[held!.ItemIds[i]] = (held.Vectors[i], held.Texts[i]);
+            }
+        }
+    }
 }

@@ -104,7 +104,7 @@ public sealed class CatalogFilterTests(CatalogClusters clusters) : IClassFixture
             Assert.Equal(closest, item.Because);
             Assert.Equal(_items.Single(i => i.Id == closest).Text, item.BecauseText);
         }
-        // Without reasons: the same answer, no item naming one (one call to every silo fewer).
+        // Without reasons: the same answer, no item naming one (the silos send no embeddings with their hits).
         var plain = await client.GetGrain<IRetrievalGrain>(0).RecommendAsync(user, 15, new RecommendOptions(Reasons: false));
         Assert.Equal(answer.Items.Select(i => (i.ItemId, i.Score)), plain.Items.Select(i => (i.ItemId, i.Score)));
         Assert.All(plain.Items, i => Assert.Null(i.Because));

@@ -80,6 +80,37 @@ public abstract class SiloSearchContract(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_silo_search_asked_for_vectors_sends_those_of_its_hits_its_scored_items_and_the_asked_items_it_holds()
+    {
+        var query = await ItemEmbeddingOf(fixture.Seeded[11].Id);
+        var scoredAsked = fixture.Seeded.Skip(120).Take(4).Select(i => i.Id).ToArray();
+        var vectorsAsked = fixture.Seeded.Skip(60).Take(6).Select(i => i.Id).Append("no-such-item").ToArray();
+        await Client.GetGrain<IRetrievalGrain>(0).CountItemsAsync();
+
+        var answers = await Task.WhenAll(fixture.Cluster.Silos.Select(silo => SearchOn(silo).SearchAsync(query, 5, [], scoredAsked, vectorsOf: vectorsAsked)));
+        var plain = await Task.WhenAll(fixture.Cluster.Silos.Select(silo => SearchOn(silo).SearchAsync(query, 5, [], scoredAsked)));
+
+        Assert.All(plain, a => Assert.Null(a.Vectors));
+        foreach (var answer in answers)
+        {
+            var held = answer.Vectors!;
+            Assert.Equal(held.ItemIds.Length, held.ItemIds.Distinct().Count());
+            Assert.Subset(held.ItemIds.ToHashSet(), answer.Hits.Select(h => h.ItemId).Concat(answer.Scored.Select(h => h.ItemId)).ToHashSet());
+        }
+        var sent = answers.SelectMany(a => a.Vectors!.ItemIds.Select((id, i) => (id, Vector: a.Vectors.Vectors[i], Text: a.Vectors.Texts[i]))).ToArray();
+        // Every asked item is held by exactly one silo (the unknown one by none), as are every hit and scored item.
+        Assert.Equal(sent.Length, sent.Select(s => s.id).Distinct().Count());
+        Assert.Superset(vectorsAsked.SkipLast(1).Concat(scoredAsked).ToHashSet(), sent.Select(s => s.id).ToHashSet());
+        Assert.DoesNotContain("no-such-item", sent.Select(s => s.id));
+        var texts = fixture.Seeded.ToDictionary(i => i.Id, i => i.Text);
+        foreach (var (id, vector, text) in sent)
+        {
+            Assert.Equal(await ItemEmbeddingOf(id), vector);
+            Assert.Equal(texts.GetValueOrDefault(id, text), text);
+        }
+    }
+
+    [Fact]
     public async Task A_shard_active_nowhere_is_searched_directly_and_the_answer_stays_whole()
     {
         var probe = fixture.Seeded[42];
