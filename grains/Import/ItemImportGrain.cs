@@ -16,11 +16,11 @@ namespace Actors.Grains.Import;
 
 /// <summary>
 /// Bulk import of items with precomputed content embeddings. A batch is checked whole first; then each item's record is
-/// read from grain storage: absent ones are written directly (ETag null, so the write only creates: an item grain that
-/// stored the item meanwhile makes it fail, and that item goes through its grain), identical ones are left as they are,
-/// others go through their item grain's <see cref="IItemMaintenance.ImportAsync"/>. Only then are the directly handled items
-/// indexed, one <see cref="IIndexShardMaintenance.UpsertBatchAsync"/> per shard, so an item is never indexed before it is
-/// stored, an interrupted batch is completed by importing it again, and a repeated batch writes nothing.
+/// written create-only (ETag null): a new item costs one storage call. A record stored before makes that write fail; it
+/// is read then, and left as it is when identical, while one with other data goes through its item grain's
+/// <see cref="IItemMaintenance.ImportAsync"/>. Only then are the directly handled items indexed, one
+/// <see cref="IIndexShardMaintenance.UpsertBatchAsync"/> per shard, so an item is never indexed before it is stored, an
+/// interrupted batch is completed by importing it again, and a repeated batch writes nothing.
 /// No item grain is activated for a new item: its grain reads the record when it is first called.
 /// </summary>
 [StatelessWorker]
@@ -77,48 +77,24 @@ internal sealed partial class ItemImportGrain(
         var dimension = encoder.Dimension;
         var grainIds = new GrainId[count];
         var records = new GrainState<ItemState>[count];
+        var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < count; i++)
         {
             grainIds[i] = GrainReferences.Get<IItemGrain>(GrainFactory, batch.ItemIds[i]).GetGrainId();
-            records[i] = new GrainState<ItemState>();
-        }
-        await ForEachAsync(count, i => Storage.ReadStateAsync(ItemState.StateName, grainIds[i], records[i]), cancellationToken);
-
-        // What each item needs: a new record, nothing (stored identically), or its grain (stored with other data).
-        var now = DateTimeOffset.UtcNow;
-        var fresh = new List<int>();
-        var unchanged = new List<int>();
-        var throughGrain = new List<int>();
-        for (var i = 0; i < count; i++)
-        {
-            var content = batch.Contents.AsSpan(i * dimension, dimension);
-            if (!records[i].RecordExists)
+            // ETag null: the write only creates; a record stored before makes it fail.
+            records[i] = new GrainState<ItemState>(new ItemState
             {
-                records[i] = new GrainState<ItemState>(new ItemState
-                {
-                    Text = batch.Texts[i],
-                    Attributes = AttributesOf(batch, i),
-                    Content = content.ToArray(),
-                    EncoderVersion = batch.EncoderVersion,
-                    ModelVersion = Configured.Version,
-                    UpdatedAt = now,
-                });
-                fresh.Add(i);
-            }
-            else if (records[i].State is { } existing && existing.Text == batch.Texts[i] && existing.EncoderVersion == batch.EncoderVersion
-                && existing.ModelVersion == Configured.Version && existing.Item is not null && !existing.Deleted && ItemValidation.SameAttributes(existing.Attributes, AttributesOf(batch, i))
-                && existing.Content.AsSpan().SequenceEqual(content))
-            {
-                unchanged.Add(i);
-            }
-            else
-            {
-                throughGrain.Add(i);
-            }
+                Text = batch.Texts[i],
+                Attributes = AttributesOf(batch, i),
+                Content = batch.Contents.AsSpan(i * dimension, dimension).ToArray(),
+                EncoderVersion = batch.EncoderVersion,
+                ModelVersion = Configured.Version,
+                UpdatedAt = now,
+            });
         }
 
-        // The item tower over every new item, on the thread pool (the model is thread-safe): the one computation here.
-        await Task.Run(() => Parallel.ForEach(fresh, i =>
+        // The item tower over every item, on the thread pool (the model is thread-safe): the one computation here.
+        await Task.Run(() => Parallel.For(0, count, i =>
         {
             var state = records[i].State!;
             state.Item = Configured.ItemEmbedding(batch.ItemIds[i], state.Content!);
@@ -127,20 +103,34 @@ internal sealed partial class ItemImportGrain(
         // The shards journal that these items are coming before any record exists, so an import interrupted between
         // storing and indexing still ends with every stored item searchable (IIndexShardMaintenance.ExpectAsync).
         var slots = (await models.CurrentAsync()).Live;
-        await ExpectAsync(batch, fresh, slots);
+        await ExpectAsync(batch, slots);
+
+        // Each record written create-only: a new item is stored with one storage call. One stored before (an import
+        // again, or an item its grain stored) is read instead: left as it is when identical, else its grain decides.
+        // (Continuations run on this grain's scheduler, one at a time, so the lists need no lock.)
         var stored = new bool[count];
-        await ForEachAsync(fresh.Count, async j =>
+        var unchanged = new List<int>();
+        var throughGrain = new List<int>();
+        await ForEachAsync(count, async i =>
         {
-            var i = fresh[j];
             try
             {
                 await Storage.WriteStateAsync(ItemState.StateName, grainIds[i], records[i]);
                 stored[i] = true;
+                return;
             }
             catch (InconsistentStateException)
             {
-                // Created meanwhile (its grain stored it): let the grain decide. (Continuations run on this grain's
-                // scheduler, one at a time, so the list needs no lock.)
+            }
+            var existing = new GrainState<ItemState>();
+            await Storage.ReadStateAsync(ItemState.StateName, grainIds[i], existing);
+            if (Identical(existing, batch, i))
+            {
+                records[i] = existing;
+                unchanged.Add(i);
+            }
+            else
+            {
                 throughGrain.Add(i);
             }
         }, cancellationToken);
@@ -154,8 +144,7 @@ internal sealed partial class ItemImportGrain(
             return GrainReferences.Get<IItemMaintenance>(GrainFactory, batch.ItemIds[i]).ImportAsync(batch.Texts[i], content, batch.EncoderVersion, AttributesOf(batch, i), cancellationToken);
         }, cancellationToken);
 
-        var toIndex = new List<int>(fresh.Count + unchanged.Count);
-        toIndex.AddRange(fresh.Where(i => stored[i]));
+        var toIndex = Enumerable.Range(0, count).Where(i => stored[i]).ToList();
         toIndex.AddRange(unchanged);
         // Slot 0 from the stored item embeddings; every other live model version through its own item tower.
         var indexed = await IndexAsync(batch, records, toIndex, new ModelSlot(0, Configured.Version), cancellationToken);
@@ -165,13 +154,20 @@ internal sealed partial class ItemImportGrain(
         return result;
     }
 
-    /// <summary>Tells each owning shard of every live model slot, in parallel, which of the given items are about to be stored.</summary>
-    private Task ExpectAsync(ItemImportBatch batch, List<int> items, IReadOnlyList<ModelSlot> slots)
+    /// <summary>Tells each owning shard of every live model slot, in parallel, that the batch's items are about to be stored.</summary>
+    private Task ExpectAsync(ItemImportBatch batch, IReadOnlyList<ModelSlot> slots)
     {
         var shards = indexOptions.Value.Shards;
-        return Task.WhenAll(slots.SelectMany(slot => items.GroupBy(i => Partitioner.ShardOf(batch.ItemIds[i], shards))
-            .Select(g => GrainFactory.GetGrain<IIndexShardMaintenance>(ShardKeys.Of(slot.Slot, g.Key)).ExpectAsync([.. g.Select(i => batch.ItemIds[i])]))));
+        return Task.WhenAll(slots.SelectMany(slot => batch.ItemIds.GroupBy(itemId => Partitioner.ShardOf(itemId, shards))
+            .Select(g => GrainFactory.GetGrain<IIndexShardMaintenance>(ShardKeys.Of(slot.Slot, g.Key)).ExpectAsync([.. g]))));
     }
+
+    /// <summary>Whether the stored <paramref name="record"/> is item <paramref name="i"/> of the batch exactly, embedded by the configured model and not deleted.</summary>
+    private bool Identical(GrainState<ItemState> record, ItemImportBatch batch, int i) =>
+        record.State is { } existing && existing.Text == batch.Texts[i] && existing.EncoderVersion == batch.EncoderVersion
+        && existing.ModelVersion == Configured.Version && existing.Item is not null && !existing.Deleted
+        && ItemValidation.SameAttributes(existing.Attributes, AttributesOf(batch, i))
+        && existing.Content.AsSpan().SequenceEqual(batch.Contents.AsSpan(i * encoder.Dimension, encoder.Dimension));
 
     /// <summary>
     /// One batch per shard of <paramref name="slot"/>, in parallel, of the given items' embeddings in that slot's model
