@@ -1,6 +1,7 @@
 using Actors.Grains.Hosting;
 using Actors.Hosting;
 using Azure.Storage.Blobs;
+using Orleans.Serialization.Codecs;
 
 namespace Actors.Silo.Hosting;
 
@@ -39,6 +40,11 @@ public static class GrainStorageExtensions
             case GrainStorageProvider.Memory:
                 builder.AddMemoryGrainStorage(StorageNames.Actors);
                 builder.AddMemoryGrainStorage(StorageNames.PubSub);
+                // The memory provider keeps each record as serialized bytes in storage grains, sent as ReadOnlyMemory<byte>
+                // in grain calls. Orleans resolves that type to its generic ReadOnlyMemory<T> codec, which writes the bytes
+                // one field each; its own ReadOnlyMemoryOfByteCodec writes them as one block. Every silo registers it, so
+                // every silo reads what another wrote.
+                builder.Services.AddSingleton<IFieldCodec<ReadOnlyMemory<byte>>, ReadOnlyMemoryOfByteCodec>();
                 break;
             case GrainStorageProvider.AzureBlob:
                 var connectionString = AzureStorageConnection.Require(configuration, "Storage:Provider=AzureBlob");
