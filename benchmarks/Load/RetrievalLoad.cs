@@ -78,11 +78,13 @@ internal static class RetrievalLoad
         });
         var importer = new CatalogImporter(cluster.Client) { BatchSize = ImportBatch };
         var importStarted = Stopwatch.GetTimestamp();
+        var importCpu = CpuWindow.Start();
         var imported = await importer.ImportPrecomputedAsync(importItems, importContents, importAttributes, encoderVersion, progress);
         var importSeconds = Stopwatch.GetElapsedTime(importStarted).TotalSeconds;
+        var importUtilisation = importCpu.Stop().CpuSeconds / (importSeconds * Environment.ProcessorCount);
         var indexed = await cluster.Client.GetGrain<IRetrievalGrain>(0).CountItemsAsync();
         var importRate = catalog.Count / importSeconds;
-        LoadHarness.Log($"catalog imported: {imported.Stored:N0} stored, {indexed:N0} indexed in {importSeconds:F0} s ({importRate:F0}/s)");
+        LoadHarness.Log($"catalog imported: {imported.Stored:N0} stored, {indexed:N0} indexed in {importSeconds:F0} s ({importRate:F0}/s), the cores {importUtilisation:P0} busy");
 
         // Users with real histories (the Scientific training sequences), applied by direct calls.
         var sequences = dataset.TrainingSequences();
@@ -215,6 +217,7 @@ internal static class RetrievalLoad
             ["import_seconds"] = Stats.Round(importSeconds, 1),
             ["import_items_per_second"] = Stats.Round(importRate, 0),
             ["import_stored"] = imported.Stored,
+            ["import_cpu_utilisation"] = Stats.Round(importUtilisation, 2),
             ["raw_usearch_add_items_per_second"] = Stats.Round(raw.AddItemsPerSecond, 0),
             ["import_vs_raw_add"] = Stats.Round(importRate / raw.AddItemsPerSecond),
             ["query_users"] = userIds.Length,
