@@ -174,7 +174,7 @@ internal static class PerformancePage
                 **Freshness ({Format(delay.GetValue<double>())} ms p99 against a goal of {Goal("event_to_embedding_p99_ms")}).** At half the maximum rate of
                 single-event messages ({paced["single_event_messages_per_second"]}/s at most; {paced["half_rate_events_per_second"]} events/s paced every 10 ms) the delay from publishing to the embedding update was
                 {paced["half_rate_delay_p50_ms"]} ms at the median and {paced["half_rate_delay_p90_ms"]} ms at p90; the tail is the events that wait out a
-                garbage collection ({paced["half_rate_gc_collections_gen0_gen1_gen2"]} gen0 / gen1 / gen2 collections in the phase{Pauses(paced)}).
+                garbage collection ({paced["half_rate_gc_collections_gen0_gen1_gen2"]} gen0 / gen1 / gen2 collections in the phase{Pauses(paced)}).{LongestPause(paced)}
                 {Allocations(paced)}
                 """));
         }
@@ -189,7 +189,8 @@ internal static class PerformancePage
                     {Format(report["recommend_concurrent_p99_ms"]!.GetValue<double>())} ms; goals {Goal("recommend_qps_vs_raw_usearch")} and {Goal("recommend_concurrent_p99_ms")}).** Raw USearch answered
                     {retrieval["raw_usearch_queries_per_second"]} queries/s over one index of the same {retrieval["catalog_items"]} vectors with 8 threads (p50
                     {retrieval["raw_usearch_p50_ms"]} ms). A recommendation is one profile call, one search call per silo ({retrieval["one_silo_search_call_p50_ms"]} ms p50 for one
-                    silo's call from the client), the transition counts of the fused score and the merge; both silos and the client share the same
+                    silo's call from the client; its answer also carries the embeddings the reasons compare), the transition counts of the fused
+                    score and the merge; both silos and the client share the same
                     {report["machine"]!["cores"]} cores as the raw threads did.
                     """));
             }
@@ -201,7 +202,9 @@ internal static class PerformancePage
                     vectors into one index, on every core, ran at {retrieval["raw_usearch_add_items_per_second"]} items/s in the same run
                     (`import_vs_raw_add` = {retrieval["import_vs_raw_add"]}): the graph build alone takes most of the budget on this machine. The import
                     adds to it the item tower over every item, one grain-storage record per item (written create-only, without activating item
-                    grains) and the shards' durable batch records.
+                    grains) and the shards' durable batch records, and it is CPU-bound: the cores were {Percent(retrieval["import_cpu_utilisation"])} busy
+                    while it ran. Besides the graph inserts, the time goes to Orleans serialising and copying those records (float arrays are
+                    written a field per element).
                     """));
             }
         }
@@ -226,6 +229,17 @@ internal static class PerformancePage
             ? string.Create(CultureInfo.InvariantCulture, $", {total} ms of pauses in all, the last collection's {events["half_rate_last_gc_pause_ms"]} ms")
             : "";
 
+    /// <summary>The freshness phase's longest pause and the pauses per generation, when the run measured them.</summary>
+    private static string LongestPause(JsonObject events) =>
+        events["half_rate_longest_pause"] is { } longest
+            ? string.Create(CultureInfo.InvariantCulture, $"""
+                 The longest pause was {longest}; per generation the pauses summed to {events["half_rate_pauses_by_generation"]}. They are blocking
+                young collections, and most of their mark phase is spent on the cards of old objects that the events wrote into (the user
+                grains' histories, id sets and embeddings, the silo aggregates). None of the collector settings tried (server and
+                workstation, smaller and larger gen0 budgets) met the goal without costing far more CPU per event.
+                """)
+            : "";
+
     /// <summary>What fed the freshness phase's collections, when the run measured it.</summary>
     private static string Allocations(JsonObject events) =>
         events["half_rate_allocated_kb_per_event"] is { } perEvent
@@ -236,6 +250,9 @@ internal static class PerformancePage
                 towers' cached keys and values), the longest collection taking {events["half_rate_longest_collection_ms"]} ms.
                 """)
             : "";
+
+    private static string Percent(JsonNode? value) =>
+        value is null ? "—" : value.GetValue<double>().ToString("P0", CultureInfo.InvariantCulture);
 
     private static string Ms(JsonNode? value) => value is null ? "—" : string.Create(CultureInfo.InvariantCulture, $"{value} ms");
 
