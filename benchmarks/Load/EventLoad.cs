@@ -4,10 +4,13 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Actors.Dataset;
 using Actors.Grains.Diagnostics;
+using Actors.Grains.Hosting;
 using Actors.Grains.Items;
 using Actors.Grains.Model;
 using Actors.Grains.Users;
 using Actors.Ingest;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Actors.Benchmarks.Load;
 
@@ -244,6 +247,7 @@ internal static class EventLoad
     private static async Task LogShortHistoriesAsync(BenchCluster cluster, List<InteractionEvent> events)
     {
         var users = events.GroupBy(e => e.UserId).ToArray();
+        var window = cluster.SiloServices(0).GetRequiredService<IOptions<UserOptions>>().Value.HistoryLength;
         var held = new int[users.Length];
         await Stats.TimeConcurrentAsync(users.Length, 64, async u =>
         {
@@ -251,7 +255,7 @@ internal static class EventLoad
             var ids = history.Select(h => h.EventId).ToHashSet(StringComparer.Ordinal);
             held[u] = users[u].Count(e => ids.Contains(e.EventId));
         });
-        var shortOnes = Enumerable.Range(0, users.Length).Where(u => held[u] < Math.Min(users[u].Count(), 50)).ToArray();
+        var shortOnes = Enumerable.Range(0, users.Length).Where(u => held[u] < Math.Min(users[u].Count(), window)).ToArray();
         LoadHarness.Log($"events: {shortOnes.Length} of {users.Length} users hold fewer events than were sent; the first: {string.Join(", ", shortOnes.Take(8).Select(u => string.Create(CultureInfo.InvariantCulture, $"{users[u].Key} {held[u]}/{users[u].Count()}")))}");
     }
 

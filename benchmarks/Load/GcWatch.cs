@@ -29,15 +29,18 @@ internal sealed class GcWatch : EventListener
     public double[] CollectionsMs => [.. _collections];
 
     /// <summary>
-    /// The pauses (execution suspended to resumed), each with the generation and kind (blocking, background,
-    /// foreground) of the collection that last started before it ended.
+    /// The longest pause (execution suspended to resumed), as "N ms (genG kind)" with the generation and kind (blocking,
+    /// background, foreground) of the collection that last started before it ended; "none" without a pause.
     /// </summary>
-    public (int Generation, string Kind, double PauseMs)[] Pauses => [.. _pauses];
-
-    /// <summary>The longest pause, as "N ms (genG kind)", or "none".</summary>
-    public string LongestPause() => _pauses.IsEmpty
-        ? "none"
-        : _pauses.MaxBy(p => p.PauseMs) is var p ? string.Create(CultureInfo.InvariantCulture, $"{p.PauseMs:F1} ms (gen{p.Generation} {p.Kind})") : "none";
+    public string LongestPause()
+    {
+        if (_pauses.IsEmpty)
+        {
+            return "none";
+        }
+        var longest = _pauses.MaxBy(p => p.PauseMs);
+        return string.Create(CultureInfo.InvariantCulture, $"{longest.PauseMs:F1} ms (gen{longest.Generation} {longest.Kind})");
+    }
 
     /// <summary>The pauses summed per generation, as "gen0 N ms / gen1 N ms / gen2 N ms".</summary>
     public string PausesByGeneration() => string.Join(" / ", Enumerable.Range(0, 3).Select(g =>

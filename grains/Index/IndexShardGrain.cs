@@ -286,29 +286,17 @@ internal sealed partial class IndexShardGrain(
             return 0;
         }
         var (itemIds, embeddings, texts, attributes) = Changed(batch, onlyAbsent: false);
-        MeetExpectationsHeld(batch, itemIds);
-        return await ApplyBatchAsync(batch, itemIds, embeddings, texts, attributes, cancellationToken);
-    }
-
-    /// <summary>
-    /// The items of <paramref name="batch"/> this shard holds as given already (an import that found them stored
-    /// identically): expected, they have come. Their journal entries stay; a replay reads their stored records.
-    /// </summary>
-    private void MeetExpectationsHeld(IndexBatch batch, List<string> changed)
-    {
-        if (_expected.Count == 0)
+        if (_expected.Count > 0)
         {
-            return;
-        }
-        var coming = changed.ToHashSet(StringComparer.Ordinal);
-        foreach (var itemId in batch.ItemIds)
-        {
-            if (!coming.Contains(itemId))
+            // Every expected item of the batch has come, those this shard holds as given already too (an import that
+            // found them stored identically: their journal entries stay, and a replay reads their stored records).
+            foreach (var itemId in batch.ItemIds)
             {
                 _expected.Remove(itemId);
             }
+            UpdateCompleteness();
         }
-        UpdateCompleteness();
+        return await ApplyBatchAsync(batch, itemIds, embeddings, texts, attributes, cancellationToken);
     }
 
     private async Task<int> ApplyBatchAsync(IndexBatch batch, List<string> itemIds, float[] embeddings, List<string?> texts, List<ItemAttributes?> attributes, CancellationToken cancellationToken)
