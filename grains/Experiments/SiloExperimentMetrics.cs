@@ -82,7 +82,7 @@ internal sealed class SiloExperimentMetrics(
     }
 
     /// <summary>Sends each experiment's pending counts in one call, then reads the watched experiment's totals back.</summary>
-    public override async Task FlushAsync(CancellationToken cancellationToken = default)
+    protected override async Task FlushCoreAsync(CancellationToken cancellationToken)
     {
         Dictionary<(string Experiment, string Version), Pending>? pending = null;
         lock (_gate)

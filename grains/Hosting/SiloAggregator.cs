@@ -7,10 +7,13 @@ namespace Actors.Grains.Hosting;
 /// memory, and from the moment the silo is active until it stops, <see cref="FlushAsync"/> runs every
 /// <see cref="Interval"/> (and once more while the silo stops) to send what accumulated, a few calls per interval
 /// whatever the event rate. A failed flush is logged and the loop goes on; what a flush loses is the subclass's to say.
+/// Flushes never overlap: one the loop started while a caller's was asked for runs first, so a flush that returns has
+/// sent everything recorded before it was called, and what it read back cannot be overwritten by an older read.
 /// </summary>
 internal abstract partial class SiloAggregator(TimeProvider time, ILogger logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _flushing = new(1, 1);
     private Task? _loop;
 
     /// <summary>The clock the interval runs on.</summary>
@@ -19,8 +22,22 @@ internal abstract partial class SiloAggregator(TimeProvider time, ILogger logger
     /// <summary>How often <see cref="FlushAsync"/> runs.</summary>
     protected abstract TimeSpan Interval { get; }
 
-    /// <summary>Sends what accumulated since the last call (tests call it directly).</summary>
-    public abstract Task FlushAsync(CancellationToken cancellationToken = default);
+    /// <summary>Sends what accumulated since the last flush, after any flush already running (tests call it directly).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await _flushing.WaitAsync(cancellationToken);
+        try
+        {
+            await FlushCoreAsync(cancellationToken);
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
+
+    /// <summary>Sends what accumulated since the last flush; never called while another call runs.</summary>
+    protected abstract Task FlushCoreAsync(CancellationToken cancellationToken);
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(GetType().Name, ServiceLifecycleStage.Active, StartAsync, StopAsync);
@@ -28,6 +45,7 @@ internal abstract partial class SiloAggregator(TimeProvider time, ILogger logger
     public void Dispose()
     {
         _stopping.Dispose();
+        _flushing.Dispose();
         GC.SuppressFinalize(this);
     }
 

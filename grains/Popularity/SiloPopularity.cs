@@ -94,7 +94,7 @@ internal sealed class SiloPopularity(
     }
 
     /// <summary>Sends the pending counts, then reads the snapshot back.</summary>
-    public override async Task FlushAsync(CancellationToken cancellationToken = default)
+    protected override async Task FlushCoreAsync(CancellationToken cancellationToken)
     {
         Dictionary<string, DecayedScore> pending;
         lock (_gate)

@@ -70,7 +70,7 @@ internal sealed class SiloTransitions(
     private void Add(ItemTransition transition, double weight) =>
         _pending[transition] = _pending.TryGetValue(transition, out var sum) ? sum + weight : weight;
 
-    public override Task FlushAsync(CancellationToken cancellationToken = default)
+    protected override Task FlushCoreAsync(CancellationToken cancellationToken)
     {
         var pending = new List<ItemTransition>();
         lock (_gate)
