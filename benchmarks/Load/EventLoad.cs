@@ -167,7 +167,7 @@ internal static class EventLoad
         gc.Dispose();
         var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral);
         var collectionsMs = gc.CollectionsMs;
-        LoadHarness.Log($"events at half rate ({singleRate / 2:F0}/s): {paced} applied, delay p50 {Stats.Median(delaySample):F1} ms, p90 {Stats.Percentile(delaySample, 90):F1} ms, p99 {delayP99:F1} ms, max {delaySample.Max():F1} ms; collections {pacedCollections}, GC pauses {pacedPause:F0} ms in all, the last {lastPause:F1} ms, the longest collection {(collectionsMs.Length == 0 ? 0 : collectionsMs.Max()):F1} ms, the longest pause {gc.LongestPause()}, pauses {gc.PausesByGeneration()}; {gc.AllocatedBytes / 1e3 / Math.Max(paced, 1):F1} KB allocated per event, most by {gc.TopAllocations(3)}; the last young collection promoted {ephemeral.PromotedBytes / 1e6:F1} MB of a {ephemeral.HeapSizeBytes / 1e9:F1} GB heap");
+        LoadHarness.Log($"events at half rate ({singleRate / 2:F0}/s): {paced} applied, delay p50 {Stats.Median(delaySample):F1} ms, p90 {Stats.Percentile(delaySample, 90):F1} ms, p99 {delayP99:F1} ms, max {delaySample.Max():F1} ms; collections {pacedCollections}, GC pauses {pacedPause:F0} ms in all, the last {lastPause:F1} ms, the longest collection {(collectionsMs.Length == 0 ? 0 : collectionsMs.Max()):F1} ms, the longest pause {gc.LongestPause()}, pauses {gc.PausesByGeneration()}, marking {gc.MarkByRoot()}; {gc.AllocatedBytes / 1e3 / Math.Max(paced, 1):F1} KB allocated per event, most by {gc.TopAllocations(3)}; the last young collection promoted {ephemeral.PromotedBytes / 1e6:F1} MB of a {ephemeral.HeapSizeBytes / 1e9:F1} GB heap");
 
         // The raw library: the serving user embedding updated in-process for the same sequences.
         var serving = modelPath is null ? ServingModel.Content : ServingModel.Load(modelPath, RepositoryPaths.Root);
@@ -219,6 +219,9 @@ internal static class EventLoad
             ["half_rate_longest_collection_ms"] = Stats.Round(collectionsMs.Length == 0 ? 0 : collectionsMs.Max(), 1),
             ["half_rate_longest_pause"] = gc.LongestPause(),
             ["half_rate_pauses_by_generation"] = gc.PausesByGeneration(),
+            ["half_rate_mark_ms"] = Stats.Round(gc.MarkMs, 0),
+            ["half_rate_mark_by_root"] = gc.MarkByRoot(),
+            ["half_rate_mark_older_cards_share"] = Stats.Round(gc.OlderCardsShare, 2),
             ["half_rate_allocated_kb_per_event"] = Stats.Round(gc.AllocatedBytes / 1e3 / Math.Max(paced, 1), 1),
             ["half_rate_top_allocations"] = gc.TopAllocations(3),
             ["half_rate_last_young_gc_promoted_mb"] = Stats.Round(ephemeral.PromotedBytes / 1e6, 1),

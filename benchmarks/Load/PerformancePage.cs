@@ -234,10 +234,19 @@ internal static class PerformancePage
         events["half_rate_longest_pause"] is { } longest
             ? string.Create(CultureInfo.InvariantCulture, $"""
                  The longest pause was {longest}; per generation the pauses summed to {events["half_rate_pauses_by_generation"]}. They are blocking
-                young collections, and most of their mark phase is spent on the cards of old objects that the events wrote into (the user
-                grains' histories, id sets and embeddings, the silo aggregates). None of the collector settings tried (server and
-                workstation, smaller and larger gen0 budgets) met the goal without costing far more CPU per event.
+                young collections{Marking(events)}. None of the collector settings tried (server and workstation, smaller and larger gen0
+                budgets) met the goal without costing far more CPU per event.
                 """)
+            : "";
+
+    /// <summary>Where the freshness phase's marking went, when the run measured it (GCMarkWithType).</summary>
+    private static string Marking(JsonObject events) =>
+        events["half_rate_mark_ms"] is { } mark && events["half_rate_mark_older_cards_share"] is { } share
+            ? string.Create(CultureInfo.InvariantCulture, $$"""
+                . Their marking took {{mark}} ms in all, {{share.GetValue<double>() * 100:F0}} % of it through the cards of older
+                generations, the old objects the events write young references into (the user grains' histories, id sets and
+                embeddings, the silo aggregates); by root kind: {{events["half_rate_mark_by_root"]}}
+                """).TrimEnd()
             : "";
 
     /// <summary>What fed the freshness phase's collections, when the run measured it.</summary>
