@@ -243,9 +243,9 @@ internal static class PerformancePage
     private static string Marking(JsonObject events) =>
         events["half_rate_mark_ms"] is { } mark && events["half_rate_mark_older_cards_share"] is { } share
             ? string.Create(CultureInfo.InvariantCulture, $$"""
-                . Their marking took {{mark}} ms in all, {{share.GetValue<double>() * 100:F0}} % of it through the cards of older
-                generations, the old objects the events write young references into (the user grains' histories, id sets and
-                embeddings, the silo aggregates); by root kind: {{events["half_rate_mark_by_root"]}}
+                . Their marking took {{mark}} ms in all, {{share.GetValue<double>() * 100:F0}} % of it from the cards of older
+                generations: the young objects that long-lived ones were given since the last collection (what the events add
+                to state that stays), not the stacks or handles; by root kind: {{events["half_rate_mark_by_root"]}}
                 """).TrimEnd()
             : "";
 
