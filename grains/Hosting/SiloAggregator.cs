@@ -7,8 +7,8 @@ namespace Actors.Grains.Hosting;
 /// memory, and from the moment the silo is active until it stops, <see cref="FlushAsync"/> runs every
 /// <see cref="Interval"/> (and once more while the silo stops) to send what accumulated, a few calls per interval
 /// whatever the event rate. A failed flush is logged and the loop goes on; what a flush loses is the subclass's to say.
-/// Flushes never overlap: one the loop started while a caller's was asked for runs first, so a flush that returns has
-/// sent everything recorded before it was called, and what it read back cannot be overwritten by an older read.
+/// Flushes never overlap: one asked for while another runs waits for it, so a flush that returns has sent everything
+/// recorded before it was called, and what it read back is never overwritten by an older read.
 /// </summary>
 internal abstract partial class SiloAggregator(TimeProvider time, ILogger logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
